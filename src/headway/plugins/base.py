@@ -1,0 +1,174 @@
+"""What a plugin is, and what it may use at run time.
+
+A *runnable* task is run by a worker: its properties are rendered, validated, then its async
+``run`` is called with a :class:`RunContext`. A *flowable* task is evaluated by the executor:
+given the TaskRuns of its children so far, it says which children to create next and, once
+they are done, its own end state (:class:`FlowableContext`, :class:`Advance`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from headway.execution import TaskRun
+from headway.flows.tasks import TaskBase
+from headway.state import State
+
+Outputs = dict[str, Any]
+
+
+class KVStore(Protocol):
+    """A namespace's key-value store."""
+
+    async def get(self, namespace: str, key: str) -> Any | None: ...
+
+    async def put(
+        self, namespace: str, key: str, value: Any, *, ttl: timedelta | None = None,
+        overwrite: bool = True,
+    ) -> bool: ...
+
+    async def delete(self, namespace: str, key: str) -> bool: ...
+
+
+class RunContext(Protocol):
+    """What a runnable task may use while it runs."""
+
+    @property
+    def execution_id(self) -> str: ...
+
+    @property
+    def task_run_id(self) -> str: ...
+
+    @property
+    def namespace(self) -> str: ...
+
+    @property
+    def flow_id(self) -> str: ...
+
+    @property
+    def attempt(self) -> int:
+        """1 for the first try."""
+        ...
+
+    @property
+    def idempotency_key(self) -> str:
+        """Stable across restarts of the same attempt: execution id, TaskRun id, attempt."""
+        ...
+
+    @property
+    def kv(self) -> KVStore: ...
+
+    def render(self, value: Any) -> Any:
+        """Render expressions in a value (strings inside dicts and lists too)."""
+        ...
+
+    def render_typed(self, template: str) -> Any:
+        """Render; a template that is a single ``{{ expr }}`` keeps the value's type."""
+        ...
+
+    def log(self, level: str, message: str) -> None: ...
+
+    def set_labels(self, labels: dict[str, str]) -> None:
+        """Add or replace labels of the execution."""
+        ...
+
+
+class RunnableTask(TaskBase):
+    """A task run by a worker."""
+
+    # Properties left as written (not rendered before run); the task renders them itself.
+    unrendered: frozenset[str] = frozenset()
+
+    async def run(self, ctx: RunContext) -> Outputs | None:
+        raise NotImplementedError
+
+
+class TaskResultWarning(Exception):
+    """Raised by a task that succeeded with a warning; carries its outputs."""
+
+    def __init__(self, message: str, outputs: Outputs | None = None) -> None:
+        super().__init__(message)
+        self.outputs = outputs
+
+
+@dataclass
+class Child:
+    """A TaskRun a flowable task wants created."""
+
+    task: TaskBase
+    value: str | None = None
+    iteration: int | None = None
+
+
+@dataclass
+class Advance:
+    """A flowable task's decision: children to create now, and/or its own end."""
+
+    create: list[Child] = field(default_factory=list)
+    # Set when the flowable task is finished: its end state (and outputs).
+    done: State | None = None
+    outputs: Outputs | None = None
+    # Ask the executor to evaluate again at this time (Pause delays, WaitFor checks).
+    wake_at: datetime | None = None
+    # Engine bookkeeping to keep on the flowable's own TaskRun (``TaskRun.extra``).
+    extra: dict[str, Any] | None = None
+    # Set the flowable's own TaskRun to this non-terminal state (e.g. PAUSED).
+    state: State | None = None
+
+
+class FlowableContext(Protocol):
+    """What a flowable task may use while the executor evaluates it."""
+
+    @property
+    def task_run(self) -> TaskRun:
+        """The flowable's own TaskRun."""
+        ...
+
+    @property
+    def now(self) -> datetime: ...
+
+    def render(self, value: Any) -> Any: ...
+
+    def render_typed(self, template: str) -> Any: ...
+
+    def truthy(self, value: Any) -> bool: ...
+
+    def children(self, value: str | None = None, *, any_value: bool = False) -> list[TaskRun]:
+        """The direct child TaskRuns of this flowable (for one loop value, or all)."""
+        ...
+
+    def sequential(
+        self,
+        tasks: list[TaskBase],
+        *,
+        value: str | None = None,
+        errors: list[TaskBase] | None = None,
+        finally_: list[TaskBase] | None = None,
+    ) -> Advance:
+        """Run ``tasks`` one after another (with ``errors`` when one fails, then ``finally``)."""
+        ...
+
+    def parallel(
+        self, tasks: list[TaskBase], *, value: str | None = None, concurrent: int = 0
+    ) -> Advance:
+        """Run ``tasks`` at once, at most ``concurrent`` at a time (0: no limit)."""
+        ...
+
+    def outputs_of(self, task_id: str) -> Any:
+        """The outputs of a task as seen from here (keyed by value inside loops)."""
+        ...
+
+    def log(self, level: str, message: str) -> None: ...
+
+    def resume_inputs(self) -> dict[str, Any] | None:
+        """Inputs given with the resume of a paused TaskRun, once resumed."""
+        ...
+
+
+class FlowableTask(TaskBase):
+    """A task evaluated by the executor, which creates its child TaskRuns."""
+
+    def advance(self, ctx: FlowableContext) -> Advance:
+        raise NotImplementedError

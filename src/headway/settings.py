@@ -1,0 +1,84 @@
+"""One settings object, read once: flags, then HEADWAY_* variables, then a config file, then
+defaults. This is the only module that reads ``os.environ``."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from headway.errors import HeadwayError
+
+
+class SettingsError(HeadwayError):
+    """The settings are invalid."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable. Each field ``x`` is read from ``HEADWAY_X``."""
+
+    home: Path = field(default_factory=lambda: Path.home() / ".headway")
+    db_url: str = ""
+    # How many TaskRuns one worker runs at once.
+    worker_slots: int = 8
+    # A worker's lease on a TaskRun; renewed by heartbeat, reclaimed when it expires.
+    lease_seconds: float = 30.0
+    tenant: str = "main"
+    # Kestra's `envs`: ENV_FOO=bar in the environment gives {{ envs.foo }} (and envs.FOO).
+    envs: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def database_url(self) -> str:
+        return self.db_url or f"sqlite:///{self.home / 'headway.db'}"
+
+    @classmethod
+    def load(
+        cls,
+        overrides: Mapping[str, Any] | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> Settings:
+        """Build the settings: ``overrides`` (flags) win over the environment, which wins over
+        the config file (``HEADWAY_CONFIG`` or ``$HEADWAY_HOME/config.yaml``)."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        names = {f.name for f in fields(cls)} - {"envs"}
+        home = Path(env.get("HEADWAY_HOME") or (overrides or {}).get("home") or cls().home)
+        config_path = Path(env.get("HEADWAY_CONFIG") or home / "config.yaml")
+        if config_path.is_file():
+            try:
+                loaded = yaml.safe_load(config_path.read_text()) or {}
+            except yaml.YAMLError as exc:
+                raise SettingsError(f"{config_path}: not valid YAML: {exc}") from exc
+            if not isinstance(loaded, dict):
+                raise SettingsError(f"{config_path}: expected a mapping of settings")
+            unknown = set(loaded) - names
+            if unknown:
+                raise SettingsError(f"{config_path}: unknown settings {sorted(unknown)}")
+            values.update(loaded)
+        for name in names:
+            var = f"HEADWAY_{name.upper()}"
+            if var in env:
+                values[name] = env[var]
+        values.update({k: v for k, v in (overrides or {}).items() if v is not None})
+        values["home"] = Path(values.get("home", home)).expanduser()
+        envs: dict[str, str] = {}
+        for key, val in env.items():
+            if key.startswith("ENV_") and len(key) > 4:
+                envs[key[4:].lower()] = val
+                envs[key[4:]] = val
+        values["envs"] = envs
+        try:
+            for name, typ in (("worker_slots", int), ("lease_seconds", float)):
+                if name in values:
+                    values[name] = typ(values[name])
+        except ValueError as exc:
+            raise SettingsError(f"setting {name}: {exc}") from exc
+        return cls(**values)
+
+    def with_(self, **changes: Any) -> Settings:
+        return replace(self, **changes)

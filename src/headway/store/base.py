@@ -1,0 +1,265 @@
+"""The store interface: every query the engine needs is a named method.
+
+Writes that belong together go through :meth:`Store.commit` with a :class:`Batch`, applied in
+one transaction: that is how a state change is written with the event that caused it.
+
+Who writes what:
+- the executor owns executions and TaskRuns (it is the only writer of their rows); it reads
+  its inbox of :class:`Event` (task results, resumes, kills, new executions) and acknowledges
+  the events in the same batch that applies them;
+- workers claim :class:`QueuedTaskRun` rows with a lease, and report by adding events;
+- logs are appended by anyone.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from headway.execution import Execution, LogEntry, TaskRun
+from headway.state import State
+
+JSON = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class FlowRecord:
+    """A stored revision of a flow's source."""
+
+    tenant: str
+    namespace: str
+    id: str
+    revision: int
+    source: str
+    deleted: bool = False
+    updated: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Something the executor must apply to an execution.
+
+    kinds: ``created`` (evaluate a new execution), ``started`` / ``result`` (a worker began or
+    finished an attempt; payload: taskRunId, attempt, state, outputs, message), ``resume``
+    (payload: taskRunId or none, inputs), ``kill``, ``wake`` (evaluate again), ``restart``.
+    """
+
+    seq: int
+    execution_id: str
+    kind: str
+    payload: JSON = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    execution_id: str
+    kind: str
+    payload: JSON = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedTaskRun:
+    """A TaskRun ready to run (or to retry at ``ready_at``), possibly leased by a worker."""
+
+    task_run_id: str
+    execution_id: str
+    attempt: int
+    ready_at: datetime
+    worker_id: str | None = None
+    lease_until: datetime | None = None
+    worker_group: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Timer:
+    """Evaluate an execution again at ``due_at`` (a pause's delay, a WaitFor's next check)."""
+
+    execution_id: str
+    due_at: datetime
+    task_run_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class KVEntry:
+    tenant: str
+    namespace: str
+    key: str
+    value: Any
+    expires_at: datetime | None = None
+    updated: datetime | None = None
+
+
+@dataclass(slots=True)
+class Batch:
+    """Writes applied together in one transaction, in this order."""
+
+    executions: list[Execution] = field(default_factory=list)  # upsert the execution row
+    task_runs: list[TaskRun] = field(default_factory=list)  # upsert TaskRun rows
+    enqueue: list[QueuedTaskRun] = field(default_factory=list)  # upsert by task_run_id
+    dequeue: list[str] = field(default_factory=list)  # task_run ids
+    events: list[NewEvent] = field(default_factory=list)
+    ack_events: list[int] = field(default_factory=list)  # seqs to delete
+    timers: list[Timer] = field(default_factory=list)
+    clear_timers: list[str] = field(default_factory=list)  # execution ids: drop all their timers
+    logs: list[LogEntry] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return any(
+            (
+                self.executions,
+                self.task_runs,
+                self.enqueue,
+                self.dequeue,
+                self.events,
+                self.ack_events,
+                self.timers,
+                self.clear_timers,
+                self.logs,
+            )
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutionQuery:
+    tenant: str = "main"
+    namespace: str | None = None  # a prefix: 'platform' matches 'platform.ops'
+    flow_id: str | None = None
+    states: tuple[State, ...] = ()
+    labels: tuple[tuple[str, str], ...] = ()
+    start_after: datetime | None = None
+    start_before: datetime | None = None
+    page: int = 1
+    size: int = 25
+    # Newest first unless False.
+    descending: bool = True
+
+
+class Store(ABC):
+    """Durable state of Headway. Implementations: SQLite (embedded), PostgreSQL."""
+
+    # --- lifecycle -------------------------------------------------------------------------
+    @abstractmethod
+    async def open(self) -> None:
+        """Connect and apply pending migrations."""
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+    # --- flows -----------------------------------------------------------------------------
+    @abstractmethod
+    async def save_flow(self, tenant: str, namespace: str, flow_id: str, source: str) -> FlowRecord:
+        """Store a new revision if ``source`` differs from the latest one; return the latest."""
+
+    @abstractmethod
+    async def get_flow(
+        self, tenant: str, namespace: str, flow_id: str, revision: int | None = None
+    ) -> FlowRecord | None:
+        """The latest (or a given) revision; a deleted flow's latest is returned with
+        ``deleted=True`` only when a revision is asked for."""
+
+    @abstractmethod
+    async def list_flows(self, tenant: str, namespace: str | None = None) -> list[FlowRecord]:
+        """Latest revision of each non-deleted flow, by namespace then id."""
+
+    @abstractmethod
+    async def flow_revisions(self, tenant: str, namespace: str, flow_id: str) -> list[FlowRecord]:
+        ...
+
+    @abstractmethod
+    async def delete_flow(self, tenant: str, namespace: str, flow_id: str) -> bool: ...
+
+    # --- executions ------------------------------------------------------------------------
+    @abstractmethod
+    async def get_execution(self, execution_id: str) -> Execution | None:
+        """The execution with all its TaskRuns (in creation order)."""
+
+    @abstractmethod
+    async def search_executions(self, query: ExecutionQuery) -> tuple[list[Execution], int]:
+        """A page of executions (TaskRuns included) and the total count."""
+
+    @abstractmethod
+    async def non_terminal_execution_ids(self) -> list[str]:
+        """Every execution whose state is not terminal, oldest first."""
+
+    @abstractmethod
+    async def count_executions(
+        self, tenant: str, namespace: str, flow_id: str, states: tuple[State, ...]
+    ) -> int: ...
+
+    @abstractmethod
+    async def oldest_execution_in_state(
+        self, tenant: str, namespace: str, flow_id: str, state: State
+    ) -> str | None: ...
+
+    @abstractmethod
+    async def delete_execution(self, execution_id: str) -> bool:
+        """Delete an execution with its TaskRuns, queue rows, events, timers and logs."""
+
+    # --- writes ----------------------------------------------------------------------------
+    @abstractmethod
+    async def commit(self, batch: Batch) -> None:
+        """Apply every write of the batch in one transaction, or none."""
+
+    # --- executor inbox ----------------------------------------------------------------------
+    @abstractmethod
+    async def pending_events(self, limit: int = 1000) -> list[Event]:
+        """Unacknowledged events, oldest first."""
+
+    @abstractmethod
+    async def due_timers(self, now: datetime) -> list[Timer]: ...
+
+    @abstractmethod
+    async def next_timer_at(self) -> datetime | None: ...
+
+    # --- worker queue ----------------------------------------------------------------------
+    @abstractmethod
+    async def claim(
+        self,
+        worker_id: str,
+        limit: int,
+        now: datetime,
+        lease_until: datetime,
+        worker_group: str | None = None,
+    ) -> list[QueuedTaskRun]:
+        """Lease up to ``limit`` rows that are ready (``ready_at <= now``) and not leased, or
+        whose lease expired, in ``ready_at`` order; only rows of ``worker_group``."""
+
+    @abstractmethod
+    async def renew_leases(self, worker_id: str, task_run_ids: list[str], until: datetime) -> None:
+        ...
+
+    @abstractmethod
+    async def next_ready_at(self) -> datetime | None:
+        """When the earliest unleased row becomes ready (or the earliest lease expires)."""
+
+    # --- logs ------------------------------------------------------------------------------
+    @abstractmethod
+    async def append_logs(self, entries: list[LogEntry]) -> None: ...
+
+    @abstractmethod
+    async def list_logs(
+        self,
+        execution_id: str,
+        *,
+        task_run_id: str | None = None,
+        min_level: str | None = None,
+        after_id: int = 0,
+    ) -> list[tuple[int, LogEntry]]:
+        """Logs with their ids, in order; ``after_id`` for following."""
+
+    # --- key-value -------------------------------------------------------------------------
+    @abstractmethod
+    async def kv_get(self, tenant: str, namespace: str, key: str, now: datetime) -> KVEntry | None:
+        """The entry, or None if absent or expired."""
+
+    @abstractmethod
+    async def kv_put(self, entry: KVEntry, *, overwrite: bool = True) -> bool:
+        """Write; with overwrite=False, return False if a live entry exists."""
+
+    @abstractmethod
+    async def kv_delete(self, tenant: str, namespace: str, key: str) -> bool: ...
+
+    @abstractmethod
+    async def kv_list(self, tenant: str, namespace: str, now: datetime) -> list[KVEntry]: ...
