@@ -91,8 +91,8 @@ class StoreError(HeadwayError):
 class TaskFailure(HeadwayError):
     """The task failed.
 
-    ``retryable`` says whether the task's retry policy may try again (a Fail task, a
-    validation error of rendered properties, or a non-retryable plugin error say no).
+    ``retryable`` says whether the task's retry policy may try again (invalid properties
+    after rendering, or a plugin error that says so, are not retryable).
     """
 
     def __init__(self, message: str | None = None, *, retryable: bool = True) -> None:

@@ -3,6 +3,7 @@ defaults. This is the only module that reads ``os.environ``."""
 
 from __future__ import annotations
 
+import base64
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -31,6 +32,9 @@ class Settings:
     tenant: str = "main"
     # Kestra's `envs`: ENV_FOO=bar in the environment gives {{ envs.foo }} (and envs.FOO).
     envs: Mapping[str, str] = field(default_factory=dict)
+    # secret('NAME'): SECRET_NAME (base64, as Kestra's open-source edition) or
+    # HEADWAY_SECRET_NAME (plain text) in the environment.
+    secrets: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def database_url(self) -> str:
@@ -46,7 +50,7 @@ class Settings:
         the config file (``HEADWAY_CONFIG`` or ``$HEADWAY_HOME/config.yaml``)."""
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}
-        names = {f.name for f in fields(cls)} - {"envs"}
+        names = {f.name for f in fields(cls)} - {"envs", "secrets"}
         home = Path(env.get("HEADWAY_HOME") or (overrides or {}).get("home") or cls().home)
         config_path = Path(env.get("HEADWAY_CONFIG") or home / "config.yaml")
         if config_path.is_file():
@@ -72,6 +76,7 @@ class Settings:
                 envs[key[4:].lower()] = val
                 envs[key[4:]] = val
         values["envs"] = envs
+        values["secrets"] = _secrets(env)
         try:
             for name, typ in (("worker_slots", int), ("lease_seconds", float)):
                 if name in values:
@@ -82,3 +87,17 @@ class Settings:
 
     def with_(self, **changes: Any) -> Settings:
         return replace(self, **changes)
+
+
+def _secrets(env: Mapping[str, str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key, val in env.items():
+        if key.startswith("SECRET_") and len(key) > 7:
+            try:
+                out[key[7:]] = base64.b64decode(val, validate=True).decode()
+            except (ValueError, UnicodeDecodeError) as exc:
+                raise SettingsError(f"{key} is not base64-encoded UTF-8 text") from exc
+    for key, val in env.items():
+        if key.startswith("HEADWAY_SECRET_") and len(key) > 15:
+            out[key[15:]] = val
+    return out

@@ -1,0 +1,1 @@
+"""The durable engine: the executor (state machine), the worker, and their wiring."""

@@ -2,12 +2,40 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, WithJsonSchema, field_validator
 
 from headway.flows.inputs import Input
 from headway.flows.tasks import ID_PATTERN, Model, Retry, Task, TaskBase
+
+
+def _label_text(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value) if isinstance(value, int | float) else value
+
+
+# Labels: a map, or Kestra's list of {key, value}.
+Labels = Annotated[
+    dict[str, str],
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "object", "additionalProperties": {"type": "string"}},
+                {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {"key": {"type": "string"}, "value": {"type": "string"}},
+                        "required": ["key", "value"],
+                        "additionalProperties": False,
+                    },
+                },
+            ]
+        }
+    ),
+]
 
 
 class Concurrency(Model):
@@ -46,7 +74,7 @@ class Flow(Model):
     namespace: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")
     revision: int | None = None
     description: str | None = None
-    labels: dict[str, str] = Field(default_factory=dict)
+    labels: Labels = Field(default_factory=dict)
     inputs: list[Input] = Field(default_factory=list)
     variables: dict[str, Any] = Field(default_factory=dict)
     tasks: list[Task] = Field(min_length=1)
@@ -67,14 +95,16 @@ class Flow(Model):
     @field_validator("labels", mode="before")
     @classmethod
     def _labels_as_map(cls, value: Any) -> Any:
-        """Labels may be a map or Kestra's list of ``{key, value}``."""
+        """Labels may be a map or Kestra's list of ``{key, value}``; values are text."""
         if isinstance(value, list):
             out: dict[str, Any] = {}
             for item in value:
                 if not isinstance(item, dict) or set(item) != {"key", "value"}:
                     raise ValueError("labels as a list take items {key: ..., value: ...}")
                 out[str(item["key"])] = item["value"]
-            return out
+            value = out
+        if isinstance(value, dict):
+            return {k: _label_text(v) for k, v in value.items()}
         return value
 
     def all_tasks(self) -> list[TaskBase]:

@@ -37,7 +37,7 @@ def is_template(value: object) -> bool:
 
 def _require_template(value: str) -> str:
     if not is_template(value):
-        raise ValueError("not an expression")
+        raise PydanticCustomError("not_expression", "not an expression")
     return value
 
 
@@ -69,12 +69,14 @@ Duration = Annotated[timedelta, BeforeValidator(_duration)]
 # A property that may be given as an expression, rendered and then validated as T at run time.
 Dynamic = Annotated[
     Union[T, TemplateStr],  # noqa: UP007  (a TypeVar alias needs Union here)
-    BeforeValidator(_json_container),
     Field(union_mode="left_to_right"),
+    BeforeValidator(_json_container),
 ]
 
 MODEL_CONFIG = ConfigDict(
     extra="forbid",
+    # Kestra (Jackson) reads `key: 2024` into a text property as "2024"; so do we.
+    coerce_numbers_to_str=True,
     alias_generator=to_camel,
     validate_by_alias=True,
     validate_by_name=False,

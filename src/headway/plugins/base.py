@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from headway.execution import TaskRun
 from headway.flows.tasks import TaskBase
@@ -79,7 +79,7 @@ class RunnableTask(TaskBase):
     """A task run by a worker."""
 
     # Properties left as written (not rendered before run); the task renders them itself.
-    unrendered: frozenset[str] = frozenset()
+    unrendered: ClassVar[frozenset[str]] = frozenset()
 
     async def run(self, ctx: RunContext) -> Outputs | None:
         raise NotImplementedError
@@ -103,6 +103,18 @@ class Child:
 
 
 @dataclass
+class SubflowRequest:
+    """Start an execution of another flow as a child of this TaskRun."""
+
+    namespace: str
+    flow_id: str
+    revision: int | None = None
+    inputs: dict[str, Any] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
+    wait: bool = True
+
+
+@dataclass
 class Advance:
     """A flowable task's decision: children to create now, and/or its own end."""
 
@@ -116,6 +128,8 @@ class Advance:
     extra: dict[str, Any] | None = None
     # Set the flowable's own TaskRun to this non-terminal state (e.g. PAUSED).
     state: State | None = None
+    # Start a subflow execution (once; its id lands in ``TaskRun.extra['executionId']``).
+    subflow: SubflowRequest | None = None
 
 
 class FlowableContext(Protocol):
@@ -144,6 +158,7 @@ class FlowableContext(Protocol):
         tasks: list[TaskBase],
         *,
         value: str | None = None,
+        iteration: int | None = None,
         errors: list[TaskBase] | None = None,
         finally_: list[TaskBase] | None = None,
     ) -> Advance:
@@ -151,7 +166,12 @@ class FlowableContext(Protocol):
         ...
 
     def parallel(
-        self, tasks: list[TaskBase], *, value: str | None = None, concurrent: int = 0
+        self,
+        tasks: list[TaskBase],
+        *,
+        value: str | None = None,
+        iteration: int | None = None,
+        concurrent: int = 0,
     ) -> Advance:
         """Run ``tasks`` at once, at most ``concurrent`` at a time (0: no limit)."""
         ...

@@ -93,7 +93,10 @@ class KVEntry:
 
 @dataclass(slots=True)
 class Batch:
-    """Writes applied together in one transaction, in this order."""
+    """Writes applied together in one transaction, in this order, except that ``dequeue``
+    comes before ``enqueue`` and ``clear_timers`` before ``timers``: one batch can dequeue a
+    finished attempt and enqueue the retry of the same TaskRun, or replace an execution's
+    timers."""
 
     executions: list[Execution] = field(default_factory=list)  # upsert the execution row
     task_runs: list[TaskRun] = field(default_factory=list)  # upsert TaskRun rows

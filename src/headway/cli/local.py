@@ -1,0 +1,104 @@
+"""What the local (no ``--server``) commands share: settings, the store, flow files."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import click
+import yaml
+
+from headway.engine.engine import Engine
+from headway.engine.flows import FlowRepository, LocalFlow
+from headway.execution import LogEntry
+from headway.flows.loader import parse_flow
+from headway.flows.model import Flow
+from headway.plugins.registry import default_registry
+from headway.settings import Settings
+from headway.store import Store, open_store
+
+FLOW_SUFFIXES = (".yaml", ".yml")
+
+
+def read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise click.UsageError(f"cannot read {path}: {exc}") from exc
+
+
+def flow_files(path: Path) -> list[Path]:
+    if path.is_dir():
+        return sorted(p for p in path.rglob("*") if p.suffix in FLOW_SUFFIXES and p.is_file())
+    if path.is_file():
+        return [path]
+    raise click.UsageError(f"no such file or directory: {path}")
+
+
+def load_flow(path: Path) -> tuple[Flow, str]:
+    source = read_text(path)
+    return parse_flow(source, file=str(path), task_types=default_registry()), source
+
+
+def local_flows(directory: Path) -> dict[tuple[str, str], LocalFlow]:
+    """The flows of a directory by namespace and id (read, not validated: a flow is
+    validated when it is used)."""
+    found: dict[tuple[str, str], LocalFlow] = {}
+    for path in flow_files(directory):
+        source = read_text(path)
+        try:
+            data = yaml.safe_load(source)
+        except yaml.YAMLError:
+            continue
+        if isinstance(data, dict) and isinstance(data.get("namespace"), str) and isinstance(
+            data.get("id"), str
+        ):
+            found[(data["namespace"], data["id"])] = LocalFlow(source, str(path))
+    return found
+
+
+@contextlib.asynccontextmanager
+async def local_store(settings: Settings) -> AsyncIterator[Store]:
+    settings.home.mkdir(parents=True, exist_ok=True)
+    store = open_store(settings.database_url)
+    await store.open()
+    try:
+        yield store
+    finally:
+        await store.close()
+
+
+@contextlib.asynccontextmanager
+async def local_engine(
+    settings: Settings, local: dict[tuple[str, str], LocalFlow] | None = None,
+    *, stream_logs: bool = True,
+) -> AsyncIterator[Engine]:
+    async with local_store(settings) as store:
+        registry = default_registry()
+        flows = FlowRepository(store, registry, tenant=settings.tenant, local=local)
+        engine = Engine(store, settings, registry=registry, flows=flows)
+        if stream_logs:
+            engine.log_listeners.append(print_log)
+        await engine.start()
+        try:
+            yield engine
+        finally:
+            await engine.stop()
+
+
+LEVEL_COLORS = {"ERROR": "red", "WARN": "yellow", "DEBUG": "blue", "TRACE": "blue"}
+
+
+def format_log(entry: LogEntry) -> str:
+    when = entry.timestamp.strftime("%H:%M:%S.%f")[:-3]
+    where = f"[{entry.task_id}] " if entry.task_id else ""
+    return f"{when} {entry.level:<5} {where}{entry.message}"
+
+
+def print_log(entry: LogEntry) -> None:
+    click.secho(
+        format_log(entry), err=True, fg=LEVEL_COLORS.get(entry.level),
+        color=sys.stderr.isatty(),
+    )

@@ -1,0 +1,29 @@
+"""The ``headway`` command."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from headway import __version__
+from headway.cli.errors import run_guarded
+from headway.cli.executions import executions
+from headway.cli.run import run
+from headway.cli.validate import schema, validate
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="headway")
+def cli() -> None:
+    """Headway: Kestra-compatible YAML flows on a durable execution engine."""
+
+
+cli.add_command(run)
+cli.add_command(validate)
+cli.add_command(schema)
+cli.add_command(executions)
+
+
+def main() -> None:
+    sys.exit(run_guarded(cli))

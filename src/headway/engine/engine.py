@@ -1,0 +1,136 @@
+"""The engine in one process: an executor and a worker sharing one store.
+
+``headway run``, ``headway executions recover`` and (later) ``headway server`` all use this.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
+from typing import Any
+
+from headway.engine.evaluation import EngineEnv
+from headway.engine.executor import Executor
+from headway.engine.flows import FlowRepository
+from headway.engine.rendering import StoreBridge
+from headway.engine.worker import Worker
+from headway.execution import Execution, LogEntry
+from headway.plugins.registry import Registry, default_registry
+from headway.settings import Settings
+from headway.state import State
+from headway.store.base import Batch, Store
+
+LogListener = Callable[[LogEntry], None]
+
+
+class Engine:
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        *,
+        registry: Registry | None = None,
+        flows: FlowRepository | None = None,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.registry = registry or default_registry()
+        self.flows = flows or FlowRepository(store, self.registry, tenant=settings.tenant)
+        self.env = EngineEnv(envs=dict(settings.envs), secrets=dict(settings.secrets))
+        self.executor = Executor(store, self.flows, self.env)
+        self.worker = Worker(
+            store,
+            self.executor.view,
+            self.env,
+            slots=settings.worker_slots,
+            lease=timedelta(seconds=settings.lease_seconds),
+        )
+        self.executor.on_cancel = self.worker.cancel
+        self.executor.listeners.append(self._on_commit)
+        self.worker.listeners.append(self._on_commit)
+        self.log_listeners: list[LogListener] = []
+        self._watch: dict[str, asyncio.Event] = {}
+        self._stop = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def _on_commit(self, batch: Batch) -> None:
+        if batch.events:
+            self.executor.wakeup.set()
+        if batch.enqueue:
+            self.worker.wakeup.set()
+        for entry in batch.logs:
+            for listener in self.log_listeners:
+                listener(entry)
+        for execution in batch.executions:
+            event = self._watch.get(execution.id)
+            if event is not None and _settled(execution):
+                event.set()
+
+    async def start(self) -> None:
+        self.env.bridge = StoreBridge(self.store, asyncio.get_running_loop())
+        await self.executor.recover()
+        self._tasks = [
+            asyncio.create_task(self.executor.run(self._stop)),
+            asyncio.create_task(self.worker.run(self._stop)),
+        ]
+
+    async def stop(self) -> None:
+        self._stop.set()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def wait(self, execution_id: str) -> Execution:
+        """Wait until the execution is terminal or paused; return it as stored."""
+        event = self._watch.setdefault(execution_id, asyncio.Event())
+        try:
+            while True:
+                execution = await self.store.get_execution(execution_id)
+                if execution is None:
+                    raise KeyError(execution_id)
+                if _settled(execution):
+                    return execution
+                await self._wait_or_fail(event)
+                event.clear()
+        finally:
+            self._watch.pop(execution_id, None)
+
+    async def _wait_or_fail(self, event: asyncio.Event) -> None:
+        waiter = asyncio.ensure_future(event.wait())
+        done, _ = await asyncio.wait(
+            {waiter, *self._tasks}, timeout=1.0, return_when=asyncio.FIRST_COMPLETED
+        )
+        waiter.cancel()
+        for task in done:
+            if task is not waiter and task.exception() is not None:
+                raise task.exception()  # type: ignore[misc]
+
+    async def run_flow(
+        self, namespace: str, flow_id: str, inputs: dict[str, Any], **kwargs: Any
+    ) -> Execution:
+        flow, revision = await self.flows.latest(namespace, flow_id)
+        execution = await self.executor.create_execution(flow, revision, inputs, **kwargs)
+        return await self.wait(execution.id)
+
+    async def settle_all(self) -> list[Execution]:
+        """Run until every execution is terminal or paused (``executions recover``)."""
+        ids = await self.store.non_terminal_execution_ids()
+        return [await self.wait(execution_id) for execution_id in ids]
+
+
+def _settled(execution: Execution) -> bool:
+    return execution.current.terminal or execution.current is State.PAUSED
+
+
+@contextlib.asynccontextmanager
+async def running_engine(
+    store: Store, settings: Settings, **kwargs: Any
+) -> AsyncIterator[Engine]:
+    engine = Engine(store, settings, **kwargs)
+    await engine.start()
+    try:
+        yield engine
+    finally:
+        await engine.stop()

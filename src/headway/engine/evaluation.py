@@ -1,0 +1,526 @@
+"""One pass of the executor over one execution.
+
+An :class:`Evaluation` applies the execution's pending events (worker results, resumes,
+kills, subflow ends), then advances it to a fixpoint: creates the TaskRuns that are due,
+lets flowable tasks decide, ends the execution when its tasks are done. Every change goes
+into one :class:`Batch`, which the executor commits in one transaction. Evaluation is pure
+computation over the in-memory view: it does no I/O.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from headway.engine import scopes
+from headway.engine.rendering import Renderer, StoreBridge
+from headway.engine.retry import retry_delay
+from headway.engine.variables import variables
+from headway.engine.view import ExecutionView
+from headway.errors import HeadwayError
+from headway.execution import Attempt, LogEntry, StateRecord, TaskRun, new_id, parse_iso
+from headway.flows.tasks import TaskBase
+from headway.plugins.base import Advance, Child, FlowableTask, SubflowRequest
+from headway.state import State, worst
+from headway.store.base import Batch, Event, NewEvent, QueuedTaskRun, Timer
+
+log = logging.getLogger(__name__)
+
+ACTIVE = (State.RUNNING, State.PAUSED, State.KILLING, State.RESTARTED)
+
+
+@dataclass
+class EngineEnv:
+    """What an evaluation needs from outside: settings-derived values and the store bridge."""
+
+    envs: dict[str, str] = field(default_factory=dict)
+    secrets: dict[str, str] = field(default_factory=dict)
+    bridge: StoreBridge | None = None
+
+
+class Evaluation:
+    def __init__(self, view: ExecutionView, env: EngineEnv, now: datetime) -> None:
+        self.view = view
+        self.env = env
+        self.now = now
+        self.batch = Batch()
+        self.subflows: list[tuple[TaskRun, SubflowRequest]] = []
+        self.cancel: list[str] = []  # running TaskRuns that workers must stop
+        self.ended = False
+        self._dirty: dict[str, TaskRun] = {}
+        self._execution_dirty = False
+
+    # --- bookkeeping --------------------------------------------------------------------------
+    @property
+    def execution(self) -> Any:
+        return self.view.execution
+
+    def _touch(self, tr: TaskRun) -> None:
+        self._dirty[tr.id] = tr
+
+    def _touch_execution(self) -> None:
+        self._execution_dirty = True
+
+    def log(self, level: str, message: str, tr: TaskRun | None = None) -> None:
+        ex = self.execution
+        self.batch.logs.append(
+            LogEntry(
+                execution_id=ex.id,
+                level=level,
+                message=message,
+                timestamp=self.now,
+                namespace=ex.namespace,
+                flow_id=ex.flow_id,
+                task_id=tr.task_id if tr else None,
+                task_run_id=tr.id if tr else None,
+                tenant=ex.tenant,
+            )
+        )
+
+    def renderer(self, tr: TaskRun | None) -> Renderer:
+        ex = self.execution
+        return Renderer(
+            variables(self.view, tr, self.env.envs),
+            secrets=self.env.secrets,
+            bridge=self.env.bridge,
+            tenant=ex.tenant,
+            execution_id=ex.id,
+        )
+
+    def finish(self) -> Batch:
+        """The batch of every change made (call once, after the last step)."""
+        if self._execution_dirty or self._dirty:
+            self.batch.executions.append(self.execution)
+        self.batch.task_runs.extend(self._dirty.values())
+        return self.batch
+
+    # --- events -------------------------------------------------------------------------------
+    def apply(self, event: Event) -> None:
+        self.batch.ack_events.append(event.seq)
+        handler = getattr(self, f"_on_{event.kind}", None)
+        if handler is None:
+            log.warning("ignoring event of unknown kind %r", event.kind)
+            return
+        handler(event.payload)
+
+    def _on_created(self, payload: dict[str, Any]) -> None:
+        pass
+
+    def _on_wake(self, payload: dict[str, Any]) -> None:
+        pass
+
+    def _task_run_for(self, payload: dict[str, Any]) -> TaskRun | None:
+        try:
+            return self.view.get(payload["taskRunId"])
+        except KeyError:
+            log.warning("event for unknown TaskRun %s", payload.get("taskRunId"))
+            return None
+
+    def _on_started(self, payload: dict[str, Any]) -> None:
+        tr = self._task_run_for(payload)
+        if tr is None or tr.current.terminal or payload["attempt"] != len(tr.attempts) + 1:
+            return
+        at = parse_iso(payload["date"]) if "date" in payload else self.now
+        if tr.current is not State.RUNNING:
+            tr.state.transition(State.RUNNING, at)
+        tr.attempts.append(Attempt(StateRecord.start(State.RUNNING, at), payload.get("workerId")))
+        tr.next_retry_date = None
+        self._touch(tr)
+
+    def _on_result(self, payload: dict[str, Any]) -> None:
+        tr = self._task_run_for(payload)
+        if tr is None or tr.current.terminal or payload["attempt"] != len(tr.attempts):
+            return
+        at = parse_iso(payload["date"]) if "date" in payload else self.now
+        state = State(payload["state"])
+        task = self.view.task(tr.task_id)
+        attempt = tr.attempts[-1]
+        if not attempt.state.current.terminal:
+            attempt.state.transition(state, at)
+        self.batch.dequeue.append(tr.id)
+        self._touch(tr)
+        if state is State.FAILED and payload.get("retryable", True) and self._retry(tr, task):
+            return
+        if state is State.SUCCESS and len(tr.attempts) > 1:
+            policy = task.retry or self.view.flow.retry
+            if policy is not None and policy.warning_on_retry:
+                state = State.WARNING
+        if payload.get("outputs") is not None:
+            tr.outputs = payload["outputs"]
+            self.view.outputs_changed()
+        tr.state.transition(state, at)
+        labels = payload.get("labels")
+        if labels:
+            self._set_labels(labels)
+
+    def _retry(self, tr: TaskRun, task: TaskBase) -> bool:
+        policy = task.retry or self.view.flow.retry
+        if policy is None or policy.behavior != "RETRY_FAILED_TASK":
+            return False
+        delay = retry_delay(policy, len(tr.attempts), tr.attempts[0].state.start_date, self.now)
+        if delay is None:
+            return False
+        tr.state.transition(State.RETRYING, self.now)
+        tr.next_retry_date = self.now + delay
+        self.log("WARN", f"attempt {len(tr.attempts)} failed; retrying in {delay}", tr)
+        self._enqueue(tr, task, len(tr.attempts) + 1, tr.next_retry_date)
+        return True
+
+    def _set_labels(self, labels: dict[str, str]) -> None:
+        current = {label["key"]: label["value"] for label in self.execution.labels}
+        current.update({str(k): str(v) for k, v in labels.items()})
+        self.execution.labels = [{"key": k, "value": v} for k, v in current.items()]
+        self._touch_execution()
+
+    def _on_resume(self, payload: dict[str, Any]) -> None:
+        ex = self.execution
+        paused = [tr for tr in ex.task_runs if tr.current is State.PAUSED]
+        if payload.get("taskRunId"):
+            paused = [tr for tr in paused if tr.id == payload["taskRunId"]]
+        for tr in paused:
+            tr.extra["resumed"] = payload.get("inputs") or {}
+            tr.state.transition(State.RUNNING, self.now)
+            self._touch(tr)
+            self.log("INFO", "resumed", tr)
+        if ex.current is State.PAUSED:
+            ex.state.transition(State.RUNNING, self.now)
+            self._touch_execution()
+
+    def _on_subflow(self, payload: dict[str, Any]) -> None:
+        tr = self._task_run_for(payload)
+        if tr is None or tr.current.terminal:
+            return
+        tr.extra["subflowState"] = payload["state"]
+        tr.extra["subflowOutputs"] = payload.get("outputs")
+        self._touch(tr)
+
+    def _on_kill(self, payload: dict[str, Any]) -> None:
+        ex = self.execution
+        if ex.current.terminal or ex.current is State.KILLING:
+            return
+        self.log("WARN", "kill requested")
+        if ex.current in (State.CREATED, State.QUEUED):
+            ex.state.transition(State.KILLED, self.now)
+            self._touch_execution()
+            self._ended()
+            return
+        ex.state.transition(State.KILLING, self.now)
+        self._touch_execution()
+        for tr in ex.task_runs:
+            if tr.current.terminal:
+                continue
+            task = self.view.task(tr.task_id)
+            if isinstance(task, FlowableTask):
+                child_id = tr.extra.get("executionId")
+                if child_id and tr.extra.get("wait", True):
+                    self.batch.events.append(NewEvent(child_id, "kill"))
+                continue
+            if tr.current is State.RUNNING:
+                self.cancel.append(tr.id)
+            else:
+                tr.state.transition(State.KILLED, self.now)
+                self.batch.dequeue.append(tr.id)
+                self._touch(tr)
+
+    # --- advancing ----------------------------------------------------------------------------
+    def run(self, *, slot_free: bool = True) -> None:
+        """Advance the execution as far as it goes now."""
+        ex = self.execution
+        if ex.current.terminal:
+            return
+        if ex.current in (State.CREATED, State.QUEUED):
+            if not self._start(slot_free):
+                return
+        for _ in range(10_000):
+            if ex.current.terminal or not self._step():
+                break
+        self.batch.clear_timers.append(ex.id)
+        self.batch.timers.extend(self._timers)
+
+    def _start(self, slot_free: bool) -> bool:
+        ex = self.execution
+        concurrency = self.view.flow.concurrency
+        if not slot_free and concurrency is not None:
+            if concurrency.behavior == "QUEUE":
+                if ex.current is State.CREATED:
+                    ex.state.transition(State.QUEUED, self.now)
+                    self._touch_execution()
+                    self.log("INFO", f"queued: concurrency limit {concurrency.limit} reached")
+                return False
+            end = State.CANCELLED if concurrency.behavior == "CANCEL" else State.FAILED
+            ex.state.transition(end, self.now)
+            self.log("WARN", f"{end.value.lower()}: concurrency limit {concurrency.limit} reached")
+            self._touch_execution()
+            self._ended()
+            return False
+        ex.state.transition(State.RUNNING, self.now)
+        self._touch_execution()
+        return True
+
+    _timers: list[Timer]
+
+    def _step(self) -> bool:
+        self._timers = []
+        ex = self.execution
+        flow = self.view.flow
+        changed = False
+        killing = ex.current is State.KILLING
+        # Flowable TaskRuns first (children before the root decides), oldest first.
+        for tr in list(ex.task_runs):
+            if tr.current.terminal or tr.current is State.CREATED:
+                continue
+            task = self.view.task(tr.task_id)
+            if not isinstance(task, FlowableTask):
+                continue
+            if killing:
+                changed |= self._kill_flowable(tr)
+            else:
+                changed |= self._advance_flowable(tr, task)
+        if killing:
+            if all(tr.current.terminal for tr in ex.task_runs):
+                ex.state.transition(State.KILLED, self.now)
+                self._touch_execution()
+                self._ended()
+            return changed
+        root = scopes.sequential(
+            self.view, None, flow.tasks, errors=flow.errors, finally_=flow.finally_
+        )
+        changed |= self._create(None, root.create)
+        if root.done is not None:
+            changed |= self._end(root.done)
+        changed |= self._pause_state()
+        return changed
+
+    def _advance_flowable(self, tr: TaskRun, task: FlowableTask) -> bool:
+        if tr.current is State.PAUSED and "resumed" not in tr.extra:
+            # Paused TaskRuns advance only to check their deadlines.
+            pass
+        ctx = FlowableContextImpl(self, tr)
+        try:
+            adv = task.advance(ctx)
+        except HeadwayError as exc:
+            self.log("ERROR", exc.message, tr)
+            adv = Advance(done=State.FAILED)
+        return self._apply_advance(tr, adv)
+
+    def _apply_advance(self, tr: TaskRun, adv: Advance) -> bool:
+        changed = False
+        if adv.extra:
+            tr.extra.update(adv.extra)
+            self._touch(tr)
+        if adv.wake_at is not None:
+            self._timers.append(Timer(self.execution.id, adv.wake_at, tr.id))
+        if adv.subflow is not None and "subflowRequested" not in tr.extra:
+            tr.extra["subflowRequested"] = True
+            self._touch(tr)
+            self.subflows.append((tr, adv.subflow))
+        changed |= self._create(tr.id, adv.create)
+        if adv.state is not None and adv.state is not tr.current and adv.done is None:
+            tr.state.transition(adv.state, self.now)
+            self._touch(tr)
+            changed = True
+        if adv.done is not None:
+            if adv.outputs is not None:
+                tr.outputs = adv.outputs
+                self.view.outputs_changed()
+            tr.state.transition(adv.done, self.now)
+            self._touch(tr)
+            changed = True
+        return changed
+
+    def _kill_flowable(self, tr: TaskRun) -> bool:
+        if any(not c.current.terminal for c in self.view.children(tr.id)):
+            return False
+        tr.state.transition(State.KILLED, self.now)
+        self._touch(tr)
+        return True
+
+    def _pause_state(self) -> bool:
+        ex = self.execution
+        paused = any(tr.current is State.PAUSED for tr in ex.task_runs)
+        if paused and ex.current is State.RUNNING:
+            ex.state.transition(State.PAUSED, self.now)
+        elif not paused and ex.current is State.PAUSED:
+            ex.state.transition(State.RUNNING, self.now)
+        else:
+            return False
+        self._touch_execution()
+        return True
+
+    def _create(self, parent_id: str | None, children: list[Child]) -> bool:
+        for child in children:
+            self._create_one(parent_id, child)
+        return bool(children)
+
+    def _create_one(self, parent_id: str | None, child: Child) -> TaskRun:
+        ex = self.execution
+        tr = TaskRun(
+            id=new_id(),
+            execution_id=ex.id,
+            task_id=child.task.id,
+            state=StateRecord.start(State.CREATED, self.now),
+            parent_task_run_id=parent_id,
+            value=child.value,
+            iteration=child.iteration,
+        )
+        self.view.add(tr)
+        self._touch(tr)
+        task = child.task
+        if task.run_if is not None:
+            try:
+                run = self.renderer(tr).truthy(task.run_if)
+            except HeadwayError as exc:
+                self.log("ERROR", f"runIf: {exc.message}", tr)
+                tr.state.transition(State.FAILED, self.now)
+                return tr
+            if not run:
+                tr.state.transition(State.SKIPPED, self.now)
+                return tr
+        if isinstance(task, FlowableTask):
+            tr.state.transition(State.RUNNING, self.now)
+        else:
+            self._enqueue(tr, task, 1, self.now)
+        return tr
+
+    def _enqueue(self, tr: TaskRun, task: TaskBase, attempt: int, ready_at: datetime) -> None:
+        group = task.worker_group.key if task.worker_group else None
+        self.batch.enqueue.append(
+            QueuedTaskRun(tr.id, tr.execution_id, attempt, ready_at, worker_group=group)
+        )
+
+    def _end(self, state: State) -> bool:
+        """The flow's tasks are done: run afterExecution, compute outputs, end."""
+        ex = self.execution
+        flow = self.view.flow
+        if flow.after_execution:
+            after = scopes.sequential(self.view, None, flow.after_execution)
+            if after.create:
+                ex.extra.setdefault("endState", state.value)
+                self._touch_execution()
+                return self._create(None, after.create)
+            if after.done is None:
+                return False
+            state = State(ex.extra.get("endState", state.value))
+        if state.successful and flow.outputs:
+            state = self._flow_outputs(state)
+        ex.state.transition(state, self.now)
+        self._touch_execution()
+        self._ended()
+        return True
+
+    def _flow_outputs(self, state: State) -> State:
+        ex = self.execution
+        renderer = self.renderer(None)
+        outputs: dict[str, Any] = {}
+        for out in self.view.flow.outputs:
+            try:
+                value = out.value
+                outputs[out.id] = (
+                    renderer.render_typed(value) if isinstance(value, str) else
+                    renderer.render(value)
+                )
+            except HeadwayError as exc:
+                self.log("ERROR", f"flow output '{out.id}': {exc.message}")
+                return State.FAILED
+        ex.outputs = outputs
+        return state
+
+    def _ended(self) -> None:
+        ex = self.execution
+        self.ended = True
+        parent_tr = ex.extra.get("parentTaskRunId")
+        if ex.parent_id and parent_tr and ex.extra.get("parentWaits", True):
+            self.batch.events.append(
+                NewEvent(
+                    ex.parent_id,
+                    "subflow",
+                    {
+                        "taskRunId": parent_tr,
+                        "state": ex.current.value,
+                        "outputs": ex.outputs,
+                        "executionId": ex.id,
+                    },
+                )
+            )
+        self.log("INFO", f"execution {ex.current.value}")
+
+
+class FlowableContextImpl:
+    """:class:`headway.plugins.base.FlowableContext` over an evaluation."""
+
+    def __init__(self, evaluation: Evaluation, tr: TaskRun) -> None:
+        self._ev = evaluation
+        self._tr = tr
+        self._renderer: Renderer | None = None
+
+    @property
+    def task_run(self) -> TaskRun:
+        return self._tr
+
+    @property
+    def now(self) -> datetime:
+        return self._ev.now
+
+    def _r(self) -> Renderer:
+        if self._renderer is None:
+            self._renderer = self._ev.renderer(self._tr)
+        return self._renderer
+
+    def render(self, value: Any) -> Any:
+        return self._r().render(value)
+
+    def render_typed(self, template: str) -> Any:
+        return self._r().render_typed(template)
+
+    def truthy(self, value: Any) -> bool:
+        return self._r().truthy(value)
+
+    def children(self, value: str | None = None, *, any_value: bool = False) -> list[TaskRun]:
+        kids = self._ev.view.children(self._tr.id)
+        return kids if any_value else [k for k in kids if k.value == value]
+
+    def sequential(
+        self,
+        tasks: list[TaskBase],
+        *,
+        value: str | None = None,
+        iteration: int | None = None,
+        errors: list[TaskBase] | None = None,
+        finally_: list[TaskBase] | None = None,
+    ) -> Advance:
+        return scopes.sequential(
+            self._ev.view, self._tr.id, tasks, value=self._value(value), iteration=iteration,
+            errors=errors, finally_=finally_,
+        )
+
+    def parallel(
+        self,
+        tasks: list[TaskBase],
+        *,
+        value: str | None = None,
+        iteration: int | None = None,
+        concurrent: int = 0,
+    ) -> Advance:
+        return scopes.parallel(
+            self._ev.view, self._tr.id, tasks, value=self._value(value), iteration=iteration,
+            concurrent=concurrent,
+        )
+
+    def _value(self, value: str | None) -> str | None:
+        # Children inherit the loop value of their parent unless a loop gives its own.
+        return value if value is not None else self._tr.value
+
+    def outputs_of(self, task_id: str) -> Any:
+        return self._ev.view.outputs().get(task_id)
+
+    def log(self, level: str, message: str) -> None:
+        self._ev.log(level, message, self._tr)
+
+    def resume_inputs(self) -> dict[str, Any] | None:
+        resumed = self._tr.extra.get("resumed")
+        return resumed if isinstance(resumed, dict) else None
+
+    def worst(self, states: list[State]) -> State:
+        return worst(states)

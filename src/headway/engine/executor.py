@@ -1,0 +1,242 @@
+"""The executor: owns the state machine of executions.
+
+It reads its inbox (events) and due timers from the store, evaluates each concerned
+execution (:class:`headway.engine.evaluation.Evaluation`) and commits the result in one
+transaction with the acknowledgement of the events that caused it. Executions are kept in
+memory between evaluations; the store remains the truth (a failed commit drops the cached
+copy, and recovery reloads everything).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from headway.engine.evaluation import ACTIVE, EngineEnv, Evaluation
+from headway.engine.flows import FlowRepository
+from headway.engine.view import ExecutionView
+from headway.errors import HeadwayError, InputInvalidError, NotFoundError
+from headway.execution import Execution, StateRecord, TaskRun, new_id, utcnow
+from headway.flows.inputs import resolve_inputs, serialize_inputs
+from headway.flows.model import Flow
+from headway.plugins.base import SubflowRequest
+from headway.state import State
+from headway.store.base import Batch, Event, NewEvent, Store
+
+log = logging.getLogger(__name__)
+
+CommitListener = Callable[[Batch], None]
+
+
+class Executor:
+    def __init__(self, store: Store, flows: FlowRepository, env: EngineEnv) -> None:
+        self.store = store
+        self.flows = flows
+        self.env = env
+        self.views: dict[str, ExecutionView] = {}
+        self.listeners: list[CommitListener] = []
+        # Called with the ids of running TaskRuns to stop (kill).
+        self.on_cancel: Callable[[list[str]], None] = lambda ids: None
+        self.wakeup = asyncio.Event()
+
+    # --- creating executions ----------------------------------------------------------------
+    async def create_execution(
+        self,
+        flow: Flow,
+        revision: int,
+        inputs: dict[str, Any],
+        *,
+        labels: dict[str, str] | None = None,
+        trigger: dict[str, Any] | None = None,
+        parent: tuple[str, str] | None = None,
+        parent_waits: bool = True,
+        tenant: str = "main",
+    ) -> Execution:
+        """Validate inputs and store a new CREATED execution; the executor picks it up."""
+        batch, execution = self.new_execution(
+            flow, revision, inputs, labels=labels, trigger=trigger, parent=parent,
+            parent_waits=parent_waits, tenant=tenant,
+        )
+        await self._commit(batch)
+        return execution
+
+    def new_execution(
+        self,
+        flow: Flow,
+        revision: int,
+        inputs: dict[str, Any],
+        *,
+        labels: dict[str, str] | None = None,
+        trigger: dict[str, Any] | None = None,
+        parent: tuple[str, str] | None = None,
+        parent_waits: bool = True,
+        tenant: str = "main",
+    ) -> tuple[Batch, Execution]:
+        if flow.disabled:
+            raise HeadwayError(f"flow '{flow.uid}' is disabled")
+        resolved = resolve_inputs(flow.inputs, inputs)
+        all_labels = {**flow.labels, **(labels or {})}
+        now = utcnow()
+        execution = Execution(
+            id=new_id(),
+            tenant=tenant,
+            namespace=flow.namespace,
+            flow_id=flow.id,
+            flow_revision=revision,
+            state=StateRecord.start(State.CREATED, now),
+            inputs=serialize_inputs(resolved),
+            labels=[{"key": k, "value": str(v)} for k, v in all_labels.items()],
+            trigger=trigger,
+        )
+        if parent is not None:
+            execution.parent_id = parent[0]
+            execution.extra["parentTaskRunId"] = parent[1]
+            execution.extra["parentWaits"] = parent_waits
+        batch = Batch(executions=[execution], events=[NewEvent(execution.id, "created")])
+        return batch, execution
+
+    # --- the loop ---------------------------------------------------------------------------
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            worked = await self.process_once()
+            if worked:
+                continue
+            self.wakeup.clear()
+            timeout = await self._idle_timeout()
+            waiter = asyncio.ensure_future(self.wakeup.wait())
+            stopper = asyncio.ensure_future(stop.wait())
+            await asyncio.wait({waiter, stopper}, timeout=timeout,
+                               return_when=asyncio.FIRST_COMPLETED)
+            waiter.cancel()
+            stopper.cancel()
+
+    async def _idle_timeout(self) -> float:
+        nxt = await self.store.next_timer_at()
+        if nxt is None:
+            return 1.0
+        return max(0.0, min(1.0, (nxt - utcnow()).total_seconds()))
+
+    async def recover(self) -> list[str]:
+        """Evaluate every non-terminal execution once (what a restarted engine does)."""
+        ids = await self.store.non_terminal_execution_ids()
+        for execution_id in ids:
+            await self.evaluate(execution_id, [])
+        return ids
+
+    async def process_once(self) -> bool:
+        """Handle pending events and due timers; return whether there was anything."""
+        events = await self.store.pending_events()
+        now = utcnow()
+        timers = await self.store.due_timers(now)
+        by_execution: dict[str, list[Event]] = {}
+        for event in events:
+            by_execution.setdefault(event.execution_id, []).append(event)
+        for timer in timers:
+            by_execution.setdefault(timer.execution_id, [])
+        for execution_id, evs in by_execution.items():
+            await self.evaluate(execution_id, evs)
+        return bool(by_execution)
+
+    async def view(self, execution_id: str) -> ExecutionView | None:
+        view = self.views.get(execution_id)
+        if view is not None:
+            return view
+        execution = await self.store.get_execution(execution_id)
+        if execution is None:
+            return None
+        flow = await self.flows.revision(
+            execution.namespace, execution.flow_id, execution.flow_revision
+        )
+        view = ExecutionView(flow, execution)
+        if not execution.current.terminal:
+            self.views[execution_id] = view
+        return view
+
+    async def evaluate(self, execution_id: str, events: list[Event]) -> None:
+        view = await self.view(execution_id)
+        if view is None:
+            # Events of a deleted execution: acknowledge them.
+            await self.store.commit(Batch(ack_events=[e.seq for e in events]))
+            return
+        now = utcnow()
+        ev = Evaluation(view, self.env, now)
+        for event in events:
+            ev.apply(event)
+        slot_free = await self._slot_free(view)
+        ev.run(slot_free=slot_free)
+        for tr, request in ev.subflows:
+            await self._start_subflow(ev, tr, request)
+        batch = ev.finish()
+        if ev.ended:
+            await self._after_end(view, batch)
+        try:
+            await self._commit(batch)
+        except Exception:
+            self.views.pop(execution_id, None)
+            raise
+        if view.execution.current.terminal:
+            self.views.pop(execution_id, None)
+        if ev.cancel:
+            self.on_cancel(ev.cancel)
+
+    async def _slot_free(self, view: ExecutionView) -> bool:
+        ex = view.execution
+        concurrency = view.flow.concurrency
+        if concurrency is None or ex.current not in (State.CREATED, State.QUEUED):
+            return True
+        running = await self.store.count_executions(ex.tenant, ex.namespace, ex.flow_id, ACTIVE)
+        return running < concurrency.limit
+
+    async def _after_end(self, view: ExecutionView, batch: Batch) -> None:
+        """An execution ended: let the next queued one of the same flow start."""
+        ex = view.execution
+        if view.flow.concurrency is None:
+            return
+        queued = await self.store.oldest_execution_in_state(
+            ex.tenant, ex.namespace, ex.flow_id, State.QUEUED
+        )
+        if queued is not None:
+            batch.events.append(NewEvent(queued, "wake"))
+
+    async def _start_subflow(self, ev: Evaluation, tr: TaskRun, request: SubflowRequest) -> None:
+        ex = ev.view.execution
+        try:
+            if request.revision is not None:
+                flow = await self.flows.revision(
+                    request.namespace, request.flow_id, request.revision
+                )
+                revision = request.revision
+            else:
+                flow, revision = await self.flows.latest(request.namespace, request.flow_id)
+            sub_batch, child = self.new_execution(
+                flow, revision, request.inputs, labels=request.labels,
+                parent=(ex.id, tr.id), parent_waits=request.wait, tenant=ex.tenant,
+                trigger={"type": "subflow", "variables": {
+                    "executionId": ex.id, "namespace": ex.namespace, "flowId": ex.flow_id,
+                    "flowRevision": ex.flow_revision,
+                }},
+            )
+        except (NotFoundError, InputInvalidError, HeadwayError) as exc:
+            ev.log("ERROR", f"subflow {request.namespace}.{request.flow_id}: {exc.message}", tr)
+            tr.extra["subflowState"] = State.FAILED.value
+            tr.extra["subflowError"] = exc.message
+            return
+        tr.extra["executionId"] = child.id
+        tr.extra["wait"] = request.wait
+        ev.batch.executions.extend(sub_batch.executions)
+        ev.batch.events.extend(sub_batch.events)
+        ev.log("INFO", f"started subflow execution {child.id} of {flow.uid}", tr)
+
+    async def _commit(self, batch: Batch) -> None:
+        if not batch:
+            return
+        await self.store.commit(batch)
+        for listener in self.listeners:
+            listener(batch)
+
+    # --- requests from users ----------------------------------------------------------------
+    async def request(self, execution_id: str, kind: str, payload: dict[str, Any]) -> None:
+        await self._commit(Batch(events=[NewEvent(execution_id, kind, payload)]))
+        self.wakeup.set()

@@ -1,0 +1,130 @@
+"""Rendering expressions for the engine: the expression language plus the functions that
+need the engine (``kv``, ``secret``, ``render``, ``errorLogs``).
+
+Rendering is synchronous. Functions that need the store (``kv``, ``errorLogs``) call it
+through :class:`StoreBridge`, which only works off the event loop's thread: a value that
+uses them is rendered in a thread (:func:`needs_io` tells which values do).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine, Mapping
+from typing import Any, TypeVar
+
+from headway import expressions
+from headway.errors import ExpressionError
+from headway.execution import utcnow
+from headway.store.base import Store
+
+T = TypeVar("T")
+
+IO_FUNCTIONS = ("kv(", "errorLogs(")
+
+
+def needs_io(value: Any) -> bool:
+    """Whether rendering ``value`` may call a function that reads the store."""
+    if isinstance(value, str):
+        return any(name in value for name in IO_FUNCTIONS)
+    if isinstance(value, dict):
+        return any(needs_io(k) or needs_io(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(needs_io(v) for v in value)
+    return False
+
+
+class StoreBridge:
+    """Runs store coroutines from a rendering thread on the engine's event loop."""
+
+    def __init__(self, store: Store, loop: asyncio.AbstractEventLoop) -> None:
+        self.store = store
+        self.loop = loop
+
+    def call(self, make: Callable[[Store], Coroutine[Any, Any, T]]) -> T:
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is self.loop:
+            raise ExpressionError("this function cannot be used here (it needs the store)")
+        return asyncio.run_coroutine_threadsafe(make(self.store), self.loop).result()
+
+
+class Renderer:
+    """Renders values against one set of variables, with the engine's functions."""
+
+    def __init__(
+        self,
+        variables: Mapping[str, Any],
+        *,
+        secrets: Mapping[str, str],
+        bridge: StoreBridge | None = None,
+        tenant: str = "main",
+        execution_id: str | None = None,
+    ) -> None:
+        self.variables = variables
+        self._secrets = secrets
+        self._bridge = bridge
+        self._tenant = tenant
+        self._execution_id = execution_id
+        self.functions: dict[str, Callable[..., Any]] = {
+            "secret": self._secret,
+            "render": self._render_function,
+            "kv": self._kv,
+            "errorLogs": self._error_logs,
+        }
+
+    def render(self, value: Any) -> Any:
+        return expressions.render_value(value, self.variables, self.functions)
+
+    def render_typed(self, template: str) -> Any:
+        return expressions.render_typed(template, self.variables, self.functions)
+
+    def truthy(self, value: Any) -> bool:
+        if isinstance(value, str):
+            value = self.render_typed(value)
+        return expressions.truthy(value)
+
+    async def render_async(self, value: Any) -> Any:
+        """Render, in a thread when the value calls a function that needs the store."""
+        if needs_io(value):
+            return await asyncio.to_thread(self.render, value)
+        return self.render(value)
+
+    # --- functions ---------------------------------------------------------------------------
+    def _secret(self, name: str) -> str:
+        try:
+            return self._secrets[name]
+        except KeyError:
+            raise ExpressionError(
+                f"secret '{name}' is not set (set SECRET_{name} base64-encoded, "
+                f"or HEADWAY_SECRET_{name})"
+            ) from None
+
+    def _render_function(self, value: Any, recursive: bool = True) -> Any:
+        if not isinstance(value, str):
+            return value
+        out = expressions.render(value, self.variables, self.functions)
+        while recursive and expressions.is_template(out) and out != value:
+            value, out = out, expressions.render(out, self.variables, self.functions)
+        return out
+
+    def _kv(
+        self, key: str, namespace: str | None = None, errorOnMissing: bool = True  # noqa: N803
+    ) -> Any:
+        if self._bridge is None:
+            raise ExpressionError("kv() is not available here")
+        ns = namespace or self.variables["flow"]["namespace"]
+        entry = self._bridge.call(lambda s: s.kv_get(self._tenant, ns, key, utcnow()))
+        if entry is None:
+            if errorOnMissing:
+                raise ExpressionError(f"kv(): no key '{key}' in namespace '{ns}'")
+            return None
+        return entry.value
+
+    def _error_logs(self) -> list[dict[str, Any]]:
+        if self._bridge is None or self._execution_id is None:
+            raise ExpressionError("errorLogs() is not available here")
+        execution_id = self._execution_id
+        logs = self._bridge.call(lambda s: s.list_logs(execution_id, min_level="ERROR"))
+        return [entry.to_json() for _, entry in logs]

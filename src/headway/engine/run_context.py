@@ -1,0 +1,130 @@
+"""The engine's implementation of :class:`headway.plugins.base.RunContext`."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from headway.engine.rendering import Renderer
+from headway.execution import LogEntry, TaskRun, utcnow
+from headway.store.base import KVEntry, Store
+
+LEVELS = {"TRACE": 0, "DEBUG": 1, "INFO": 2, "WARN": 3, "WARNING": 3, "ERROR": 4}
+
+
+class StoreKV:
+    """A namespace key-value store over the store."""
+
+    def __init__(self, store: Store, tenant: str) -> None:
+        self._store = store
+        self._tenant = tenant
+
+    async def get(self, namespace: str, key: str) -> Any | None:
+        entry = await self._store.kv_get(self._tenant, namespace, key, utcnow())
+        return None if entry is None else entry.value
+
+    async def put(
+        self,
+        namespace: str,
+        key: str,
+        value: Any,
+        *,
+        ttl: timedelta | None = None,
+        overwrite: bool = True,
+    ) -> bool:
+        now = utcnow()
+        entry = KVEntry(
+            self._tenant, namespace, key, value,
+            expires_at=now + ttl if ttl is not None else None, updated=now,
+        )
+        return await self._store.kv_put(entry, overwrite=overwrite)
+
+    async def delete(self, namespace: str, key: str) -> bool:
+        return await self._store.kv_delete(self._tenant, namespace, key)
+
+
+class TaskRunContext:
+    """What a runnable task sees while it runs: rendering, logs, KV, labels, identity."""
+
+    def __init__(
+        self,
+        *,
+        task_run: TaskRun,
+        namespace: str,
+        flow_id: str,
+        tenant: str,
+        attempt: int,
+        renderer: Renderer,
+        kv: StoreKV,
+        min_level: str = "TRACE",
+    ) -> None:
+        self._tr = task_run
+        self._namespace = namespace
+        self._flow_id = flow_id
+        self._tenant = tenant
+        self._attempt = attempt
+        self._renderer = renderer
+        self._kv = kv
+        self._min_level = LEVELS.get(min_level, 0)
+        self.logs: list[LogEntry] = []
+        self.labels: dict[str, str] = {}
+
+    @property
+    def execution_id(self) -> str:
+        return self._tr.execution_id
+
+    @property
+    def task_run_id(self) -> str:
+        return self._tr.id
+
+    @property
+    def namespace(self) -> str:
+        return self._namespace
+
+    @property
+    def flow_id(self) -> str:
+        return self._flow_id
+
+    @property
+    def attempt(self) -> int:
+        return self._attempt
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"{self._tr.execution_id}:{self._tr.id}:{self._attempt}"
+
+    @property
+    def kv(self) -> StoreKV:
+        return self._kv
+
+    def render(self, value: Any) -> Any:
+        return self._renderer.render(value)
+
+    def render_typed(self, template: str) -> Any:
+        return self._renderer.render_typed(template)
+
+    def log(self, level: str, message: str) -> None:
+        level = "WARN" if level == "WARNING" else level.upper()
+        if LEVELS.get(level, 2) < self._min_level:
+            return
+        self.logs.append(
+            LogEntry(
+                execution_id=self._tr.execution_id,
+                level=level,
+                message=message,
+                timestamp=utcnow(),
+                namespace=self._namespace,
+                flow_id=self._flow_id,
+                task_id=self._tr.task_id,
+                task_run_id=self._tr.id,
+                attempt_number=self._attempt,
+                tenant=self._tenant,
+            )
+        )
+
+    def take_logs(self) -> list[LogEntry]:
+        logs, self.logs = self.logs, []
+        return logs
+
+    def set_labels(self, labels: dict[str, str]) -> None:
+        self.labels.update(labels)

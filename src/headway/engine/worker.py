@@ -1,0 +1,230 @@
+"""The worker: claims ready TaskRuns with a lease, runs their task, reports the result.
+
+A result is reported as an event for the executor, committed with the removal of the queue
+row, so a crash before that commit leaves the row to be claimed again when its lease ends
+(tasks run at least once). Leases are renewed by heartbeat while tasks run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import traceback
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from pydantic import ValidationError
+
+from headway.engine.evaluation import EngineEnv
+from headway.engine.rendering import Renderer
+from headway.engine.run_context import StoreKV, TaskRunContext
+from headway.engine.variables import variables
+from headway.engine.view import ExecutionView
+from headway.errors import HeadwayError, TaskFailure
+from headway.execution import iso, new_id, utcnow
+from headway.flows.tasks import TaskBase
+from headway.plugins.base import RunnableTask, TaskResultWarning
+from headway.state import State
+from headway.store.base import Batch, NewEvent, QueuedTaskRun, Store
+
+log = logging.getLogger(__name__)
+
+ViewSource = Callable[[str], Awaitable[ExecutionView | None]]
+CommitListener = Callable[[Batch], None]
+
+# Keys of every task that are not properties to render before ``run``.
+_NOT_RENDERED = frozenset(
+    {"id", "type", "description", "retry", "runIf", "workerGroup", "disabled", "allowFailure",
+     "allowWarning", "logLevel", "logToFile", "taskCache"}
+)
+
+
+def worker_id() -> str:
+    """host:pid:random, so a dead local worker's leases can be recognised."""
+    return f"{socket.gethostname()}:{os.getpid()}:{new_id()[:8]}"
+
+
+class Worker:
+    def __init__(
+        self,
+        store: Store,
+        views: ViewSource,
+        env: EngineEnv,
+        *,
+        slots: int = 8,
+        lease: timedelta = timedelta(seconds=30),
+        group: str | None = None,
+    ) -> None:
+        self.store = store
+        self.views = views
+        self.env = env
+        self.slots = slots
+        self.lease = lease
+        self.group = group
+        self.id = worker_id()
+        self.running: dict[str, asyncio.Task[None]] = {}
+        self.wakeup = asyncio.Event()
+        self.listeners: list[CommitListener] = []
+        self._stopping = False
+
+    async def run(self, stop: asyncio.Event) -> None:
+        heartbeat = asyncio.create_task(self._heartbeat(stop))
+        try:
+            while not stop.is_set():
+                free = self.slots - len(self.running)
+                claimed: list[QueuedTaskRun] = []
+                if free > 0:
+                    now = utcnow()
+                    claimed = await self.store.claim(
+                        self.id, free, now, now + self.lease, self.group
+                    )
+                    for item in claimed:
+                        task = asyncio.create_task(self._execute(item))
+                        self.running[item.task_run_id] = task
+                        task.add_done_callback(
+                            lambda _t, trid=item.task_run_id: self._done(trid)
+                        )
+                if claimed:
+                    continue
+                self.wakeup.clear()
+                await self._idle(stop)
+        finally:
+            # Running TaskRuns are handed back: their leases end and they run again.
+            self._stopping = True
+            heartbeat.cancel()
+            for task in list(self.running.values()):
+                task.cancel()
+            if self.running:
+                await asyncio.gather(*self.running.values(), return_exceptions=True)
+
+    def _done(self, task_run_id: str) -> None:
+        self.running.pop(task_run_id, None)
+        self.wakeup.set()
+
+    async def _idle(self, stop: asyncio.Event) -> None:
+        timeout = 1.0
+        if len(self.running) < self.slots:
+            nxt = await self.store.next_ready_at()
+            if nxt is not None:
+                timeout = max(0.0, min(1.0, (nxt - utcnow()).total_seconds()))
+        waiter = asyncio.ensure_future(self.wakeup.wait())
+        stopper = asyncio.ensure_future(stop.wait())
+        await asyncio.wait({waiter, stopper}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        waiter.cancel()
+        stopper.cancel()
+
+    async def _heartbeat(self, stop: asyncio.Event) -> None:
+        interval = self.lease.total_seconds() / 3
+        while not stop.is_set():
+            await asyncio.sleep(interval)
+            if self.running:
+                await self.store.renew_leases(
+                    self.id, list(self.running), utcnow() + self.lease
+                )
+
+    def cancel(self, task_run_ids: list[str]) -> None:
+        """Stop running TaskRuns (a kill); they report KILLED."""
+        for trid in task_run_ids:
+            task = self.running.get(trid)
+            if task is not None:
+                task.cancel()
+
+    async def _execute(self, item: QueuedTaskRun) -> None:
+        view = await self.views(item.execution_id)
+        if view is None:
+            await self.store.commit(Batch(dequeue=[item.task_run_id]))
+            return
+        tr = view.get(item.task_run_id)
+        task = view.task(tr.task_id)
+        started = utcnow()
+        renderer = Renderer(
+            variables(view, tr, self.env.envs),
+            secrets=self.env.secrets,
+            bridge=self.env.bridge,
+            tenant=view.execution.tenant,
+            execution_id=view.execution.id,
+        )
+        ctx = TaskRunContext(
+            task_run=tr,
+            namespace=view.execution.namespace,
+            flow_id=view.execution.flow_id,
+            tenant=view.execution.tenant,
+            attempt=item.attempt,
+            renderer=renderer,
+            kv=StoreKV(self.store, view.execution.tenant),
+            min_level=task.log_level or "TRACE",
+        )
+        state, outputs, retryable = State.SUCCESS, None, True
+        try:
+            outputs = await self._run(task, ctx, renderer)
+        except TaskResultWarning as warning:
+            state, outputs = State.WARNING, warning.outputs
+            ctx.log("WARN", str(warning))
+        except asyncio.CancelledError:
+            if self._stopping:
+                raise
+            state = State.KILLED
+            ctx.log("WARN", "killed")
+        except TimeoutError:
+            state = State.FAILED
+            ctx.log("ERROR", f"timed out after {task.timeout}")
+        except TaskFailure as failure:
+            state, retryable = State.FAILED, failure.retryable
+            ctx.log("ERROR", failure.message)
+        except HeadwayError as exc:
+            state = State.FAILED
+            ctx.log("ERROR", exc.message)
+        except Exception as exc:  # noqa: BLE001 - the boundary around plugin code
+            state = State.FAILED
+            ctx.log("ERROR", f"{type(exc).__name__}: {exc}")
+            ctx.log("DEBUG", traceback.format_exc())
+        payload: dict[str, Any] = {
+            "taskRunId": tr.id,
+            "attempt": item.attempt,
+            "state": state.value,
+            "outputs": outputs,
+            "retryable": retryable,
+            "date": iso(utcnow()),
+        }
+        if ctx.labels:
+            payload["labels"] = ctx.labels
+        batch = Batch(
+            events=[
+                NewEvent(tr.execution_id, "started", {
+                    "taskRunId": tr.id, "attempt": item.attempt, "date": iso(started),
+                    "workerId": self.id,
+                }),
+                NewEvent(tr.execution_id, "result", payload),
+            ],
+            dequeue=[tr.id],
+            logs=ctx.take_logs(),
+        )
+        await asyncio.shield(self._commit(batch))
+
+    async def _commit(self, batch: Batch) -> None:
+        await self.store.commit(batch)
+        for listener in self.listeners:
+            listener(batch)
+
+    async def _run(
+        self, task: TaskBase, ctx: TaskRunContext, renderer: Renderer
+    ) -> dict[str, Any] | None:
+        if not isinstance(task, RunnableTask):
+            raise TaskFailure(f"task type '{task.type}' cannot run on a worker", retryable=False)
+        raw = task.model_dump(by_alias=True, exclude_unset=True, mode="json")
+        keep = {k: raw.pop(k) for k in list(raw) if k in _NOT_RENDERED or k in task.unrendered}
+        rendered = await renderer.render_async(raw)
+        try:
+            typed = type(task).model_validate({**keep, **rendered})
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+            )
+            raise TaskFailure(f"invalid properties after rendering: {problems}",
+                              retryable=False) from None
+        assert isinstance(typed, RunnableTask)
+        timeout = typed.timeout.total_seconds() if typed.timeout is not None else None
+        return await asyncio.wait_for(typed.run(ctx), timeout)

@@ -1,0 +1,70 @@
+"""Sequential, Parallel and AllowFailure: groups of tasks."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from headway.flows.tasks import Task, TaskBase
+from headway.plugins.base import Advance, FlowableContext, FlowableTask
+from headway.state import State
+
+_FLOW = "io.kestra.plugin.core.flow"
+_LEGACY = "io.kestra.core.tasks.flows"
+
+
+class Sequential(FlowableTask):
+    """Run tasks one after another; on a failure run `errors`, then `finally`."""
+
+    type_name = "sequential"
+    aliases = (f"{_FLOW}.Sequential", f"{_LEGACY}.Sequential")
+
+    tasks: list[Task] = Field(min_length=1)
+    errors: list[Task] = Field(default_factory=list)
+    finally_: list[Task] = Field(default_factory=list, alias="finally")
+
+    def child_task_lists(self) -> list[list[TaskBase]]:
+        return [self.tasks, self.errors, self.finally_]
+
+    def advance(self, ctx: FlowableContext) -> Advance:
+        return ctx.sequential(self.tasks, errors=self.errors, finally_=self.finally_)
+
+
+class Parallel(FlowableTask):
+    """Run tasks at the same time, at most `concurrent` at once (0: all)."""
+
+    type_name = "parallel"
+    aliases = (f"{_FLOW}.Parallel", f"{_LEGACY}.Parallel")
+
+    tasks: list[Task] = Field(min_length=1)
+    concurrent: int = Field(0, ge=0)
+    errors: list[Task] = Field(default_factory=list)
+
+    def child_task_lists(self) -> list[list[TaskBase]]:
+        return [self.tasks, self.errors]
+
+    def advance(self, ctx: FlowableContext) -> Advance:
+        adv = ctx.parallel(self.tasks, concurrent=self.concurrent)
+        if adv.done is not None and adv.done.failed and self.errors:
+            handled = ctx.sequential(self.errors)
+            if handled.done is None:
+                return handled
+        return adv
+
+
+class AllowFailure(FlowableTask):
+    """Run tasks one after another; a failure among them ends this task in WARNING."""
+
+    type_name = "allow-failure"
+    aliases = (f"{_LEGACY}.AllowFailure", f"{_FLOW}.AllowFailure")
+
+    tasks: list[Task] = Field(min_length=1)
+    errors: list[Task] = Field(default_factory=list)
+
+    def child_task_lists(self) -> list[list[TaskBase]]:
+        return [self.tasks, self.errors]
+
+    def advance(self, ctx: FlowableContext) -> Advance:
+        adv = ctx.sequential(self.tasks, errors=self.errors)
+        if adv.done is State.FAILED:
+            adv.done = State.WARNING
+        return adv

@@ -1,0 +1,145 @@
+"""ForEach, EachSequential and EachParallel: run tasks once per value.
+
+Each iteration's TaskRuns carry the value (``taskrun.value``) and their outputs are keyed by
+it (``outputs.task[value]``), as in Kestra.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, ClassVar
+
+from pydantic import Field
+
+from headway.errors import HeadwayError
+from headway.flows.tasks import Task, TaskBase
+from headway.plugins.base import Advance, FlowableContext, FlowableTask
+from headway.state import State, worst
+
+_FLOW = "io.kestra.plugin.core.flow"
+_LEGACY = "io.kestra.core.tasks.flows"
+
+
+def loop_values(ctx: FlowableContext, raw: Any) -> list[str]:
+    """Render the values of a loop into the list of iteration values (strings; JSON for
+    structured items), remembered on the TaskRun so they are computed once."""
+    known = ctx.task_run.extra.get("values")
+    if isinstance(known, list):
+        return [str(v) for v in known]
+    value = ctx.render_typed(raw) if isinstance(raw, str) else ctx.render(raw)
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise HeadwayError(f"loop values must be a list or a JSON array, got '{value}'") from None
+    if not isinstance(value, list):
+        raise HeadwayError(f"loop values must be a list, got {type(value).__name__}")
+    return [v if isinstance(v, str) else json.dumps(v, separators=(",", ":")) for v in value]
+
+
+def run_iterations(
+    ctx: FlowableContext,
+    values: list[str],
+    tasks: list[TaskBase],
+    *,
+    concurrent: int,
+    parallel_tasks: bool = False,
+) -> Advance:
+    """Start iterations in order, at most ``concurrent`` at a time (0: all); each runs its
+    tasks one after another (or at once with ``parallel_tasks``)."""
+    adv = Advance(extra={"values": values})
+    active = 0
+    states: list[State] = []
+    failed = False
+    for value in values:
+        started = bool(ctx.children(value))
+        if not started and (failed or (concurrent > 0 and active >= concurrent)):
+            if not failed:
+                continue
+            break
+        step = (
+            ctx.parallel(tasks, value=value) if parallel_tasks else ctx.sequential(tasks, value=value)
+        )
+        adv.create.extend(step.create)
+        if step.done is None:
+            active += 1
+        else:
+            states.append(step.done)
+            failed = failed or step.done.failed
+    if active == 0 and not adv.create:
+        adv.done = worst(states) if states else State.SUCCESS
+    return adv
+
+
+class ForEach(FlowableTask):
+    """Run `tasks` once per item of `values`, `concurrencyLimit` iterations at a time
+    (1 by default; 0 for no limit)."""
+
+    type_name = "foreach"
+    aliases = (f"{_FLOW}.ForEach",)
+    is_loop: ClassVar[bool] = True
+
+    values: Any
+    tasks: list[Task] = Field(min_length=1)
+    concurrency_limit: int = Field(1, ge=0)
+    errors: list[Task] = Field(default_factory=list)
+
+    def child_task_lists(self) -> list[list[TaskBase]]:
+        return [self.tasks, self.errors]
+
+    def advance(self, ctx: FlowableContext) -> Advance:
+        values = loop_values(ctx, self.values)
+        adv = run_iterations(ctx, values, self.tasks, concurrent=self.concurrency_limit)
+        return _with_errors(ctx, adv, self.errors)
+
+
+class EachSequential(FlowableTask):
+    """Legacy: run `tasks` once per item of `value`, one iteration after another."""
+
+    type_name = "each-sequential"
+    aliases = (f"{_LEGACY}.EachSequential", f"{_FLOW}.EachSequential")
+    is_loop: ClassVar[bool] = True
+
+    value: Any
+    tasks: list[Task] = Field(min_length=1)
+    errors: list[Task] = Field(default_factory=list)
+
+    def child_task_lists(self) -> list[list[TaskBase]]:
+        return [self.tasks, self.errors]
+
+    def advance(self, ctx: FlowableContext) -> Advance:
+        adv = run_iterations(ctx, loop_values(ctx, self.value), self.tasks, concurrent=1)
+        return _with_errors(ctx, adv, self.errors)
+
+
+class EachParallel(FlowableTask):
+    """Legacy: run `tasks` once per item of `value`, every iteration at once (at most
+    `concurrent`, 0 for all); the tasks of one iteration run in parallel too."""
+
+    type_name = "each-parallel"
+    aliases = (f"{_LEGACY}.EachParallel", f"{_FLOW}.EachParallel")
+    is_loop: ClassVar[bool] = True
+
+    value: Any
+    tasks: list[Task] = Field(min_length=1)
+    concurrent: int = Field(0, ge=0)
+    errors: list[Task] = Field(default_factory=list)
+
+    def child_task_lists(self) -> list[list[TaskBase]]:
+        return [self.tasks, self.errors]
+
+    def advance(self, ctx: FlowableContext) -> Advance:
+        adv = run_iterations(
+            ctx, loop_values(ctx, self.value), self.tasks, concurrent=self.concurrent,
+            parallel_tasks=True,
+        )
+        return _with_errors(ctx, adv, self.errors)
+
+
+def _with_errors(ctx: FlowableContext, adv: Advance, errors: list[TaskBase]) -> Advance:
+    if adv.done is not None and adv.done.failed and errors:
+        handled = ctx.sequential(errors, value=None)
+        if handled.done is None:
+            handled.extra = adv.extra
+            return handled
+    return adv

@@ -1,0 +1,150 @@
+"""The SQLite store: the embedded default (one file, WAL mode, zero setup).
+
+Every method runs its queries on the store's own thread (see :mod:`.thread`); the queries
+themselves live in one module per concern (flows, executions, batch, queue, logs, kv).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from headway.execution import Execution, LogEntry
+from headway.state import State
+from headway.store.base import (
+    Batch,
+    Event,
+    ExecutionQuery,
+    FlowRecord,
+    KVEntry,
+    QueuedTaskRun,
+    Store,
+    Timer,
+)
+from headway.store.sqlite import batch, executions, flows, kv, logs, migrations, queue
+from headway.store.sqlite.thread import ConnectionThread
+
+
+class SQLiteStore(Store):
+    """A store in the SQLite database at ``path`` (a file, created with its parent
+    directories if needed, or ``:memory:``)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._thread = ConnectionThread(path)
+
+    def __repr__(self) -> str:
+        return f"SQLiteStore({self.path!r})"
+
+    # --- lifecycle -------------------------------------------------------------------------
+    async def open(self) -> None:
+        await self._thread.open(migrations.migrate)
+
+    async def close(self) -> None:
+        await self._thread.close()
+
+    # --- flows -----------------------------------------------------------------------------
+    async def save_flow(self, tenant: str, namespace: str, flow_id: str, source: str) -> FlowRecord:
+        return await self._thread.run(flows.save_flow, tenant, namespace, flow_id, source)
+
+    async def get_flow(
+        self, tenant: str, namespace: str, flow_id: str, revision: int | None = None
+    ) -> FlowRecord | None:
+        return await self._thread.run(flows.get_flow, tenant, namespace, flow_id, revision)
+
+    async def list_flows(self, tenant: str, namespace: str | None = None) -> list[FlowRecord]:
+        return await self._thread.run(flows.list_flows, tenant, namespace)
+
+    async def flow_revisions(self, tenant: str, namespace: str, flow_id: str) -> list[FlowRecord]:
+        return await self._thread.run(flows.flow_revisions, tenant, namespace, flow_id)
+
+    async def delete_flow(self, tenant: str, namespace: str, flow_id: str) -> bool:
+        return await self._thread.run(flows.delete_flow, tenant, namespace, flow_id)
+
+    # --- executions ------------------------------------------------------------------------
+    async def get_execution(self, execution_id: str) -> Execution | None:
+        return await self._thread.run(executions.get_execution, execution_id)
+
+    async def search_executions(self, query: ExecutionQuery) -> tuple[list[Execution], int]:
+        return await self._thread.run(executions.search_executions, query)
+
+    async def non_terminal_execution_ids(self) -> list[str]:
+        return await self._thread.run(executions.non_terminal_execution_ids)
+
+    async def count_executions(
+        self, tenant: str, namespace: str, flow_id: str, states: tuple[State, ...]
+    ) -> int:
+        return await self._thread.run(
+            executions.count_executions, tenant, namespace, flow_id, states
+        )
+
+    async def oldest_execution_in_state(
+        self, tenant: str, namespace: str, flow_id: str, state: State
+    ) -> str | None:
+        return await self._thread.run(
+            executions.oldest_execution_in_state, tenant, namespace, flow_id, state
+        )
+
+    async def delete_execution(self, execution_id: str) -> bool:
+        return await self._thread.run(executions.delete_execution, execution_id)
+
+    # --- writes ----------------------------------------------------------------------------
+    async def commit(self, batch_: Batch) -> None:
+        if batch_:
+            await self._thread.run(batch.commit, batch_)
+
+    # --- executor inbox --------------------------------------------------------------------
+    async def pending_events(self, limit: int = 1000) -> list[Event]:
+        return await self._thread.run(queue.pending_events, limit)
+
+    async def due_timers(self, now: datetime) -> list[Timer]:
+        return await self._thread.run(queue.due_timers, now)
+
+    async def next_timer_at(self) -> datetime | None:
+        return await self._thread.run(queue.next_timer_at)
+
+    # --- worker queue ----------------------------------------------------------------------
+    async def claim(
+        self,
+        worker_id: str,
+        limit: int,
+        now: datetime,
+        lease_until: datetime,
+        worker_group: str | None = None,
+    ) -> list[QueuedTaskRun]:
+        return await self._thread.run(queue.claim, worker_id, limit, now, lease_until, worker_group)
+
+    async def renew_leases(self, worker_id: str, task_run_ids: list[str], until: datetime) -> None:
+        await self._thread.run(queue.renew_leases, worker_id, task_run_ids, until)
+
+    async def next_ready_at(self) -> datetime | None:
+        return await self._thread.run(queue.next_ready_at)
+
+    # --- logs ------------------------------------------------------------------------------
+    async def append_logs(self, entries: list[LogEntry]) -> None:
+        if entries:
+            await self._thread.run(logs.append_logs, entries)
+
+    async def list_logs(
+        self,
+        execution_id: str,
+        *,
+        task_run_id: str | None = None,
+        min_level: str | None = None,
+        after_id: int = 0,
+    ) -> list[tuple[int, LogEntry]]:
+        return await self._thread.run(
+            logs.list_logs, execution_id, task_run_id, min_level, after_id
+        )
+
+    # --- key-value -------------------------------------------------------------------------
+    async def kv_get(self, tenant: str, namespace: str, key: str, now: datetime) -> KVEntry | None:
+        return await self._thread.run(kv.kv_get, tenant, namespace, key, now)
+
+    async def kv_put(self, entry: KVEntry, *, overwrite: bool = True) -> bool:
+        return await self._thread.run(kv.kv_put, entry, overwrite)
+
+    async def kv_delete(self, tenant: str, namespace: str, key: str) -> bool:
+        return await self._thread.run(kv.kv_delete, tenant, namespace, key)
+
+    async def kv_list(self, tenant: str, namespace: str, now: datetime) -> list[KVEntry]:
+        return await self._thread.run(kv.kv_list, tenant, namespace, now)

@@ -1,0 +1,32 @@
+"""The contract every :class:`headway.store.base.Store` implementation passes.
+
+A test module subclasses :class:`StoreContract` (its name does not start with ``Test``, so it
+is collected only through subclasses) and provides two fixtures:
+
+- ``store``: an opened, empty store;
+- ``other_store``: a second opened store on the same database (another process's connection),
+  or ``pytest.skip`` when the database cannot be shared.
+
+The tests use nothing but the Store interface, so that every implementation runs them
+unchanged.
+"""
+
+from __future__ import annotations
+
+from .contract_executions import BatchContract, ExecutionsContract
+from .contract_flows import FlowsContract, KVContract, LogsContract
+from .contract_queue import InboxContract, QueueContract
+
+__all__ = ["StoreContract"]
+
+
+class StoreContract(
+    FlowsContract,
+    ExecutionsContract,
+    BatchContract,
+    InboxContract,
+    QueueContract,
+    LogsContract,
+    KVContract,
+):
+    """Every test of the store contract (see the module docstring for the fixtures)."""
