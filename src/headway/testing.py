@@ -1,8 +1,8 @@
 """Helpers to test flows and plugins, the same ones Headway's own tests use.
 
-    result = await run_flow(source, inputs={"name": "Ada"})
-    assert result.state is State.SUCCESS
-    assert result.outputs("hello") == {"value": "Hello Ada"}
+result = await run_flow(source, inputs={"name": "Ada"})
+assert result.state is State.SUCCESS
+assert result.outputs("hello") == {"value": "Hello Ada"}
 """
 
 from __future__ import annotations
@@ -67,9 +67,7 @@ async def run_flow(
     """
     registry = registry or default_registry()
     with tempfile.TemporaryDirectory(prefix="headway-test-") as tmp:
-        settings = settings or Settings.load(
-            {"home": Path(tmp), "lease_seconds": 5.0}, environ={}
-        )
+        settings = settings or Settings.load({"home": Path(tmp), "lease_seconds": 5.0}, environ={})
         owned = store is None
         the_store = store or open_store(f"sqlite:///{Path(tmp) / 'headway.db'}")
         if owned:

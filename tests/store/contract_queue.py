@@ -87,6 +87,18 @@ class QueueContract:
         reclaimed = await store.claim("w2", 10, at(60), at(120))
         assert [q.task_run_id for q in reclaimed] == ["b"]
 
+    async def test_leases_of_dead_workers_are_released_at_once(self, store: Store) -> None:
+        rows = [records.queued("e", "a"), records.queued("e", "b"), records.queued("e", "c")]
+        await store.commit(Batch(enqueue=rows))
+        await store.claim("dead", 2, at(0), at(30))
+        await store.claim("alive", 1, at(0), at(30))
+        assert sorted(await store.lease_holders()) == ["alive", "dead"]
+        assert await store.release_leases(["dead"]) == 2
+        assert await store.release_leases([]) == 0
+        assert await store.lease_holders() == ["alive"]
+        reclaimed = await store.claim("w2", 10, at(1), at(31))
+        assert sorted(q.task_run_id for q in reclaimed) == ["a", "b"]
+
     async def test_claim_only_takes_rows_of_the_workers_group(self, store: Store) -> None:
         await store.commit(
             Batch(

@@ -22,7 +22,7 @@ class UsageFailure(click.ClickException):
 
 def run_guarded(command: click.Command) -> int:
     try:
-        command.main(standalone_mode=False)
+        code = command.main(standalone_mode=False)
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.Abort:
@@ -48,4 +48,4 @@ def run_guarded(command: click.Command) -> int:
             err=True,
         )
         return EXIT_FAILED
-    return EXIT_OK
+    return code if isinstance(code, int) else EXIT_OK

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from headway.cli.errors import EXIT_FAILED, EXIT_OK
-from headway.cli.local import format_log, local_engine, local_store
+from headway.cli.local import LogPrinter, format_log, local_engine, local_store
 from headway.cli.run import exit_code, parse_pairs, summary
 from headway.errors import HeadwayError, NotFoundError
 from headway.execution import Execution, iso
@@ -39,20 +39,32 @@ def _line(execution: Execution) -> str:
 @executions.command("list")
 @click.option("--namespace", help="Namespace (prefix).")
 @click.option("--flow", "flow_id", help="Flow id.")
-@click.option("--state", "states", multiple=True,
-              type=click.Choice([s.value for s in State], case_sensitive=False))
+@click.option(
+    "--state",
+    "states",
+    multiple=True,
+    type=click.Choice([s.value for s in State], case_sensitive=False),
+)
 @click.option("--size", default=25, show_default=True, type=click.IntRange(1, 1000))
 @click.option("--page", default=1, show_default=True, type=click.IntRange(1))
 @click.option("--json", "as_json", is_flag=True)
 def list_executions(
-    namespace: str | None, flow_id: str | None, states: tuple[str, ...], size: int, page: int,
+    namespace: str | None,
+    flow_id: str | None,
+    states: tuple[str, ...],
+    size: int,
+    page: int,
     as_json: bool,
 ) -> None:
     """List executions, newest first."""
     settings = Settings.load()
     query = ExecutionQuery(
-        tenant=settings.tenant, namespace=namespace, flow_id=flow_id,
-        states=tuple(State(s.upper()) for s in states), size=size, page=page,
+        tenant=settings.tenant,
+        namespace=namespace,
+        flow_id=flow_id,
+        states=tuple(State(s.upper()) for s in states),
+        size=size,
+        page=page,
     )
 
     async def go() -> tuple[list[Execution], int]:
@@ -93,8 +105,9 @@ def get_execution(execution_id: str, as_json: bool) -> None:
 
 @executions.command("logs")
 @click.argument("execution_id")
-@click.option("--level", type=click.Choice(["TRACE", "DEBUG", "INFO", "WARN", "ERROR"]),
-              help="Minimum level.")
+@click.option(
+    "--level", type=click.Choice(["TRACE", "DEBUG", "INFO", "WARN", "ERROR"]), help="Minimum level."
+)
 @click.option("--json", "as_json", is_flag=True)
 def logs(execution_id: str, level: str | None, as_json: bool) -> None:
     """Print the logs of an execution."""
@@ -115,15 +128,17 @@ def logs(execution_id: str, level: str | None, as_json: bool) -> None:
 
 
 @executions.command("recover")
-@click.option("--json", "as_json", is_flag=True,
-              help="Print the executions as a JSON array on stdout.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the executions as a JSON array on stdout."
+)
 def recover(as_json: bool) -> None:
     """Continue every execution a stopped process left unfinished, until each is terminal
     or paused; then print them."""
     settings = Settings.load()
 
     async def go() -> list[Execution]:
-        async with local_engine(settings, stream_logs=not as_json) as engine:
+        printer = None if as_json else LogPrinter(only_followed=False)
+        async with local_engine(settings, printer=printer) as engine:
             return await engine.settle_all()
 
     done = asyncio.run(go())
@@ -135,25 +150,37 @@ def recover(as_json: bool) -> None:
         click.echo(f"{len(done)} execution(s) recovered", err=True)
 
 
-async def _act(settings: Settings, execution_id: str, kind: str, payload: dict[str, Any]
-               ) -> Execution:
-    async with local_engine(settings) as engine:
+async def _act(
+    settings: Settings, execution_id: str, kind: str, payload: dict[str, Any]
+) -> Execution:
+    printer = LogPrinter(only_followed=True)
+    printer.follow(execution_id)
+    async with local_engine(settings, printer=printer) as engine:
         await engine.executor.request(execution_id, kind, payload)
         return await engine.wait(execution_id)
 
 
 @executions.command("resume")
 @click.argument("execution_id")
-@click.option("--input", "-i", "inputs", multiple=True, metavar="KEY=VALUE",
-              help="An input of the pause's onResume (repeatable).")
+@click.option(
+    "--input",
+    "-i",
+    "inputs",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="An input of the pause's onResume (repeatable).",
+)
 @click.option("--json", "as_json", is_flag=True)
 def resume(execution_id: str, inputs: tuple[str, ...], as_json: bool) -> None:
     """Resume a paused execution, then run it until it ends or pauses again."""
     settings = Settings.load()
     given = parse_pairs(inputs, "--input")
 
+    printer = LogPrinter(only_followed=True)
+    printer.follow(execution_id)
+
     async def go() -> Execution:
-        async with local_engine(settings) as engine:
+        async with local_engine(settings, printer=printer) as engine:
             view = await engine.executor.view(execution_id)
             if view is None:
                 raise NotFoundError(f"execution '{execution_id}' not found")

@@ -17,7 +17,7 @@ from headway.flows.loader import parse_flow
 from headway.flows.model import Flow
 from headway.plugins.registry import default_registry
 from headway.settings import Settings
-from headway.store import Store, open_store
+from headway.store import Batch, Store, open_store
 
 FLOW_SUFFIXES = (".yaml", ".yml")
 
@@ -52,8 +52,10 @@ def local_flows(directory: Path) -> dict[tuple[str, str], LocalFlow]:
             data = yaml.safe_load(source)
         except yaml.YAMLError:
             continue
-        if isinstance(data, dict) and isinstance(data.get("namespace"), str) and isinstance(
-            data.get("id"), str
+        if (
+            isinstance(data, dict)
+            and isinstance(data.get("namespace"), str)
+            and isinstance(data.get("id"), str)
         ):
             found[(data["namespace"], data["id"])] = LocalFlow(source, str(path))
     return found
@@ -70,17 +72,41 @@ async def local_store(settings: Settings) -> AsyncIterator[Store]:
         await store.close()
 
 
+class LogPrinter:
+    """Prints logs to stderr as they are committed: of every execution, or only of the
+    followed ones and the subflow executions they start."""
+
+    def __init__(self, *, only_followed: bool) -> None:
+        self.only_followed = only_followed
+        self.family: set[str] = set()
+
+    def follow(self, execution_id: str) -> None:
+        self.family.add(execution_id)
+
+    def on_commit(self, batch: Batch) -> None:
+        for execution in batch.executions:
+            if execution.parent_id in self.family:
+                self.family.add(execution.id)
+
+    def on_log(self, entry: LogEntry) -> None:
+        if not self.only_followed or entry.execution_id in self.family:
+            print_log(entry)
+
+
 @contextlib.asynccontextmanager
 async def local_engine(
-    settings: Settings, local: dict[tuple[str, str], LocalFlow] | None = None,
-    *, stream_logs: bool = True,
+    settings: Settings,
+    local: dict[tuple[str, str], LocalFlow] | None = None,
+    *,
+    printer: LogPrinter | None = None,
 ) -> AsyncIterator[Engine]:
     async with local_store(settings) as store:
         registry = default_registry()
         flows = FlowRepository(store, registry, tenant=settings.tenant, local=local)
         engine = Engine(store, settings, registry=registry, flows=flows)
-        if stream_logs:
-            engine.log_listeners.append(print_log)
+        if printer is not None:
+            engine.log_listeners.append(printer.on_log)
+            engine.executor.listeners.append(printer.on_commit)
         await engine.start()
         try:
             yield engine
@@ -99,6 +125,8 @@ def format_log(entry: LogEntry) -> str:
 
 def print_log(entry: LogEntry) -> None:
     click.secho(
-        format_log(entry), err=True, fg=LEVEL_COLORS.get(entry.level),
+        format_log(entry),
+        err=True,
+        fg=LEVEL_COLORS.get(entry.level),
         color=sys.stderr.isatty(),
     )

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from headway.cli.errors import EXIT_FAILED, EXIT_OK
-from headway.cli.local import load_flow, local_engine, local_flows
+from headway.cli.local import LogPrinter, load_flow, local_engine, local_flows
 from headway.execution import Execution
 from headway.settings import Settings
 from headway.state import State
@@ -40,16 +40,36 @@ def summary(execution: Execution) -> str:
 
 @click.command()
 @click.argument("flow_file", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--input", "-i", "inputs", multiple=True, metavar="KEY=VALUE",
-              help="An input of the flow (repeatable).")
-@click.option("--label", "-l", "labels", multiple=True, metavar="KEY=VALUE",
-              help="A label of the execution (repeatable).")
-@click.option("--flows", "flows_dir", type=click.Path(path_type=Path, file_okay=False),
-              help="Where subflows are found (default: the flow file's directory).")
-@click.option("--json", "as_json", is_flag=True,
-              help="Print only the final execution as JSON on stdout.")
+@click.option(
+    "--input",
+    "-i",
+    "inputs",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="An input of the flow (repeatable).",
+)
+@click.option(
+    "--label",
+    "-l",
+    "labels",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A label of the execution (repeatable).",
+)
+@click.option(
+    "--flows",
+    "flows_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Where subflows are found (default: the flow file's directory).",
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print only the final execution as JSON on stdout."
+)
 def run(
-    flow_file: Path, inputs: tuple[str, ...], labels: tuple[str, ...], flows_dir: Path | None,
+    flow_file: Path,
+    inputs: tuple[str, ...],
+    labels: tuple[str, ...],
+    flows_dir: Path | None,
     as_json: bool,
 ) -> None:
     """Run a flow in the foreground, streaming its logs to stderr.
@@ -63,13 +83,16 @@ def run(
     local = local_flows(flows_dir or flow_file.parent)
     settings = Settings.load()
 
+    printer = LogPrinter(only_followed=True)
+
     async def go() -> Execution:
-        async with local_engine(settings, local) as engine:
+        async with local_engine(settings, local, printer=printer) as engine:
             engine.flows.add_local(flow, source, str(flow_file))
             latest, revision = await engine.flows.latest(flow.namespace, flow.id)
             created = await engine.executor.create_execution(
                 latest, revision, given, labels=label_map, tenant=settings.tenant
             )
+            printer.follow(created.id)
             return await engine.wait(created.id)
 
     execution = asyncio.run(go())

@@ -14,6 +14,7 @@ from typing import Any
 from headway.engine.evaluation import EngineEnv
 from headway.engine.executor import Executor
 from headway.engine.flows import FlowRepository
+from headway.engine.leases import release_dead_local_leases
 from headway.engine.rendering import StoreBridge
 from headway.engine.worker import Worker
 from headway.execution import Execution, LogEntry
@@ -70,6 +71,7 @@ class Engine:
 
     async def start(self) -> None:
         self.env.bridge = StoreBridge(self.store, asyncio.get_running_loop())
+        await release_dead_local_leases(self.store)
         await self.executor.recover()
         self._tasks = [
             asyncio.create_task(self.executor.run(self._stop)),
@@ -90,12 +92,16 @@ class Engine:
                 execution = await self.store.get_execution(execution_id)
                 if execution is None:
                     raise KeyError(execution_id)
-                if _settled(execution):
+                if _settled(execution) and not await self._pending(execution_id):
                     return execution
                 await self._wait_or_fail(event)
                 event.clear()
         finally:
             self._watch.pop(execution_id, None)
+
+    async def _pending(self, execution_id: str) -> bool:
+        """Whether events of the execution wait for the executor (a resume, a kill)."""
+        return any(e.execution_id == execution_id for e in await self.store.pending_events())
 
     async def _wait_or_fail(self, event: asyncio.Event) -> None:
         waiter = asyncio.ensure_future(event.wait())
@@ -125,9 +131,7 @@ def _settled(execution: Execution) -> bool:
 
 
 @contextlib.asynccontextmanager
-async def running_engine(
-    store: Store, settings: Settings, **kwargs: Any
-) -> AsyncIterator[Engine]:
+async def running_engine(store: Store, settings: Settings, **kwargs: Any) -> AsyncIterator[Engine]:
     engine = Engine(store, settings, **kwargs)
     await engine.start()
     try:

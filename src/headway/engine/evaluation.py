@@ -230,9 +230,8 @@ class Evaluation:
         ex = self.execution
         if ex.current.terminal:
             return
-        if ex.current in (State.CREATED, State.QUEUED):
-            if not self._start(slot_free):
-                return
+        if ex.current in (State.CREATED, State.QUEUED) and not self._start(slot_free):
+            return
         for _ in range(10_000):
             if ex.current.terminal or not self._step():
                 break
@@ -418,8 +417,9 @@ class Evaluation:
             try:
                 value = out.value
                 outputs[out.id] = (
-                    renderer.render_typed(value) if isinstance(value, str) else
-                    renderer.render(value)
+                    renderer.render_typed(value)
+                    if isinstance(value, str)
+                    else renderer.render(value)
                 )
             except HeadwayError as exc:
                 self.log("ERROR", f"flow output '{out.id}': {exc.message}")
@@ -491,8 +491,13 @@ class FlowableContextImpl:
         finally_: list[TaskBase] | None = None,
     ) -> Advance:
         return scopes.sequential(
-            self._ev.view, self._tr.id, tasks, value=self._value(value), iteration=iteration,
-            errors=errors, finally_=finally_,
+            self._ev.view,
+            self._tr.id,
+            tasks,
+            value=self._value(value),
+            iteration=iteration,
+            errors=errors,
+            finally_=finally_,
         )
 
     def parallel(
@@ -504,7 +509,11 @@ class FlowableContextImpl:
         concurrent: int = 0,
     ) -> Advance:
         return scopes.parallel(
-            self._ev.view, self._tr.id, tasks, value=self._value(value), iteration=iteration,
+            self._ev.view,
+            self._tr.id,
+            tasks,
+            value=self._value(value),
+            iteration=iteration,
             concurrent=concurrent,
         )
 

@@ -56,8 +56,14 @@ class Executor:
     ) -> Execution:
         """Validate inputs and store a new CREATED execution; the executor picks it up."""
         batch, execution = self.new_execution(
-            flow, revision, inputs, labels=labels, trigger=trigger, parent=parent,
-            parent_waits=parent_waits, tenant=tenant,
+            flow,
+            revision,
+            inputs,
+            labels=labels,
+            trigger=trigger,
+            parent=parent,
+            parent_waits=parent_waits,
+            tenant=tenant,
         )
         await self._commit(batch)
         return execution
@@ -100,15 +106,17 @@ class Executor:
     # --- the loop ---------------------------------------------------------------------------
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
+            # Cleared before reading the inbox, so a commit made while we read is not lost.
+            self.wakeup.clear()
             worked = await self.process_once()
             if worked:
                 continue
-            self.wakeup.clear()
             timeout = await self._idle_timeout()
             waiter = asyncio.ensure_future(self.wakeup.wait())
             stopper = asyncio.ensure_future(stop.wait())
-            await asyncio.wait({waiter, stopper}, timeout=timeout,
-                               return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(
+                {waiter, stopper}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+            )
             waiter.cancel()
             stopper.cancel()
 
@@ -211,12 +219,22 @@ class Executor:
             else:
                 flow, revision = await self.flows.latest(request.namespace, request.flow_id)
             sub_batch, child = self.new_execution(
-                flow, revision, request.inputs, labels=request.labels,
-                parent=(ex.id, tr.id), parent_waits=request.wait, tenant=ex.tenant,
-                trigger={"type": "subflow", "variables": {
-                    "executionId": ex.id, "namespace": ex.namespace, "flowId": ex.flow_id,
-                    "flowRevision": ex.flow_revision,
-                }},
+                flow,
+                revision,
+                request.inputs,
+                labels=request.labels,
+                parent=(ex.id, tr.id),
+                parent_waits=request.wait,
+                tenant=ex.tenant,
+                trigger={
+                    "type": "subflow",
+                    "variables": {
+                        "executionId": ex.id,
+                        "namespace": ex.namespace,
+                        "flowId": ex.flow_id,
+                        "flowRevision": ex.flow_revision,
+                    },
+                },
             )
         except (NotFoundError, InputInvalidError, HeadwayError) as exc:
             ev.log("ERROR", f"subflow {request.namespace}.{request.flow_id}: {exc.message}", tr)

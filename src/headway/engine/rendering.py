@@ -109,9 +109,7 @@ class Renderer:
             value, out = out, expressions.render(out, self.variables, self.functions)
         return out
 
-    def _kv(
-        self, key: str, namespace: str | None = None, errorOnMissing: bool = True  # noqa: N803
-    ) -> Any:
+    def _kv(self, key: str, namespace: str | None = None, errorOnMissing: bool = True) -> Any:
         if self._bridge is None:
             raise ExpressionError("kv() is not available here")
         ns = namespace or self.variables["flow"]["namespace"]

@@ -32,7 +32,7 @@ def retry_delay(
         high = policy.max_interval or interval
         if high < low:
             low, high = high, low
-        delay = low + (high - low) * random.random()  # noqa: S311 (jitter, not crypto)
+        delay = low + (high - low) * random.random()
     if policy.max_duration is not None and (now + delay) - first_start > policy.max_duration:
         return None
     if policy.max_attempts is None and policy.max_duration is None:

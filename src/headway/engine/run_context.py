@@ -34,8 +34,12 @@ class StoreKV:
     ) -> bool:
         now = utcnow()
         entry = KVEntry(
-            self._tenant, namespace, key, value,
-            expires_at=now + ttl if ttl is not None else None, updated=now,
+            self._tenant,
+            namespace,
+            key,
+            value,
+            expires_at=now + ttl if ttl is not None else None,
+            updated=now,
         )
         return await self._store.kv_put(entry, overwrite=overwrite)
 

@@ -63,8 +63,6 @@ def variables(
         ctx["taskrun"] = _task_run_vars(task_run)
         parents = view.parents(task_run)
         if parents:
-            ctx["parents"] = [
-                {"taskrun": _task_run_vars(p), "outputs": p.outputs} for p in parents
-            ]
+            ctx["parents"] = [{"taskrun": _task_run_vars(p), "outputs": p.outputs} for p in parents]
             ctx["parent"] = ctx["parents"][0]
     return ctx

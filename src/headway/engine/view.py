@@ -71,9 +71,9 @@ class ExecutionView:
         if tr.outputs is not None:
             self._outputs = None
         self._by_id[tr.id] = tr
-        self._scopes.setdefault((tr.parent_task_run_id, tr.value, tr.iteration), {})[
-            tr.task_id
-        ] = tr
+        self._scopes.setdefault((tr.parent_task_run_id, tr.value, tr.iteration), {})[tr.task_id] = (
+            tr
+        )
 
     def add(self, tr: TaskRun) -> None:
         self.execution.task_runs.append(tr)

@@ -37,8 +37,20 @@ CommitListener = Callable[[Batch], None]
 
 # Keys of every task that are not properties to render before ``run``.
 _NOT_RENDERED = frozenset(
-    {"id", "type", "description", "retry", "runIf", "workerGroup", "disabled", "allowFailure",
-     "allowWarning", "logLevel", "logToFile", "taskCache"}
+    {
+        "id",
+        "type",
+        "description",
+        "retry",
+        "runIf",
+        "workerGroup",
+        "disabled",
+        "allowFailure",
+        "allowWarning",
+        "logLevel",
+        "logToFile",
+        "taskCache",
+    }
 )
 
 
@@ -74,6 +86,8 @@ class Worker:
         heartbeat = asyncio.create_task(self._heartbeat(stop))
         try:
             while not stop.is_set():
+                # Cleared before claiming, so work enqueued while we claim is not missed.
+                self.wakeup.clear()
                 free = self.slots - len(self.running)
                 claimed: list[QueuedTaskRun] = []
                 if free > 0:
@@ -82,14 +96,9 @@ class Worker:
                         self.id, free, now, now + self.lease, self.group
                     )
                     for item in claimed:
-                        task = asyncio.create_task(self._execute(item))
-                        self.running[item.task_run_id] = task
-                        task.add_done_callback(
-                            lambda _t, trid=item.task_run_id: self._done(trid)
-                        )
+                        self._spawn(item)
                 if claimed:
                     continue
-                self.wakeup.clear()
                 await self._idle(stop)
         finally:
             # Running TaskRuns are handed back: their leases end and they run again.
@@ -99,6 +108,15 @@ class Worker:
                 task.cancel()
             if self.running:
                 await asyncio.gather(*self.running.values(), return_exceptions=True)
+
+    def _spawn(self, item: QueuedTaskRun) -> None:
+        task = asyncio.create_task(self._execute(item))
+        self.running[item.task_run_id] = task
+
+        def done(_: asyncio.Task[None]) -> None:
+            self._done(item.task_run_id)
+
+        task.add_done_callback(done)
 
     def _done(self, task_run_id: str) -> None:
         self.running.pop(task_run_id, None)
@@ -121,9 +139,7 @@ class Worker:
         while not stop.is_set():
             await asyncio.sleep(interval)
             if self.running:
-                await self.store.renew_leases(
-                    self.id, list(self.running), utcnow() + self.lease
-                )
+                await self.store.renew_leases(self.id, list(self.running), utcnow() + self.lease)
 
     def cancel(self, task_run_ids: list[str]) -> None:
         """Stop running TaskRuns (a kill); they report KILLED."""
@@ -193,10 +209,16 @@ class Worker:
             payload["labels"] = ctx.labels
         batch = Batch(
             events=[
-                NewEvent(tr.execution_id, "started", {
-                    "taskRunId": tr.id, "attempt": item.attempt, "date": iso(started),
-                    "workerId": self.id,
-                }),
+                NewEvent(
+                    tr.execution_id,
+                    "started",
+                    {
+                        "taskRunId": tr.id,
+                        "attempt": item.attempt,
+                        "date": iso(started),
+                        "workerId": self.id,
+                    },
+                ),
                 NewEvent(tr.execution_id, "result", payload),
             ],
             dequeue=[tr.id],
@@ -223,8 +245,9 @@ class Worker:
             problems = "; ".join(
                 f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
             )
-            raise TaskFailure(f"invalid properties after rendering: {problems}",
-                              retryable=False) from None
+            raise TaskFailure(
+                f"invalid properties after rendering: {problems}", retryable=False
+            ) from None
         assert isinstance(typed, RunnableTask)
-        timeout = typed.timeout.total_seconds() if typed.timeout is not None else None
+        timeout = typed.timeout.total_seconds() if isinstance(typed.timeout, timedelta) else None
         return await asyncio.wait_for(typed.run(ctx), timeout)

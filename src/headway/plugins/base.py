@@ -25,7 +25,12 @@ class KVStore(Protocol):
     async def get(self, namespace: str, key: str) -> Any | None: ...
 
     async def put(
-        self, namespace: str, key: str, value: Any, *, ttl: timedelta | None = None,
+        self,
+        namespace: str,
+        key: str,
+        value: Any,
+        *,
+        ttl: timedelta | None = None,
         overwrite: bool = True,
     ) -> bool: ...
 

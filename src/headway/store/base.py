@@ -167,8 +167,9 @@ class Store(ABC):
         """Latest revision of each non-deleted flow, by namespace then id."""
 
     @abstractmethod
-    async def flow_revisions(self, tenant: str, namespace: str, flow_id: str) -> list[FlowRecord]:
-        ...
+    async def flow_revisions(
+        self, tenant: str, namespace: str, flow_id: str
+    ) -> list[FlowRecord]: ...
 
     @abstractmethod
     async def delete_flow(self, tenant: str, namespace: str, flow_id: str) -> bool: ...
@@ -230,12 +231,21 @@ class Store(ABC):
         whose lease expired, in ``ready_at`` order; only rows of ``worker_group``."""
 
     @abstractmethod
-    async def renew_leases(self, worker_id: str, task_run_ids: list[str], until: datetime) -> None:
-        ...
+    async def renew_leases(
+        self, worker_id: str, task_run_ids: list[str], until: datetime
+    ) -> None: ...
 
     @abstractmethod
     async def next_ready_at(self) -> datetime | None:
         """When the earliest unleased row becomes ready (or the earliest lease expires)."""
+
+    @abstractmethod
+    async def lease_holders(self) -> list[str]:
+        """The ids of the workers that hold leases now."""
+
+    @abstractmethod
+    async def release_leases(self, worker_ids: list[str]) -> int:
+        """End every lease of these workers (known dead) at once; return how many."""
 
     # --- logs ------------------------------------------------------------------------------
     @abstractmethod

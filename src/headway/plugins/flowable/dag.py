@@ -64,7 +64,5 @@ class Dag(FlowableTask):
                     create.append(Child(entry.task, ctx.task_run.value))
         if running or create:
             return Advance(create=create)
-        done = [
-            State.WARNING if (tid in allowed and s.failed) else s for tid, s in states.items()
-        ]
+        done = [State.WARNING if (tid in allowed and s.failed) else s for tid, s in states.items()]
         return Advance(done=worst(done) if done else State.SUCCESS)

@@ -31,7 +31,9 @@ def loop_values(ctx: FlowableContext, raw: Any) -> list[str]:
         try:
             value = json.loads(value)
         except ValueError:
-            raise HeadwayError(f"loop values must be a list or a JSON array, got '{value}'") from None
+            raise HeadwayError(
+                f"loop values must be a list or a JSON array, got '{value}'"
+            ) from None
     if not isinstance(value, list):
         raise HeadwayError(f"loop values must be a list, got {type(value).__name__}")
     return [v if isinstance(v, str) else json.dumps(v, separators=(",", ":")) for v in value]
@@ -58,7 +60,9 @@ def run_iterations(
                 continue
             break
         step = (
-            ctx.parallel(tasks, value=value) if parallel_tasks else ctx.sequential(tasks, value=value)
+            ctx.parallel(tasks, value=value)
+            if parallel_tasks
+            else ctx.sequential(tasks, value=value)
         )
         adv.create.extend(step.create)
         if step.done is None:
@@ -130,7 +134,10 @@ class EachParallel(FlowableTask):
 
     def advance(self, ctx: FlowableContext) -> Advance:
         adv = run_iterations(
-            ctx, loop_values(ctx, self.value), self.tasks, concurrent=self.concurrent,
+            ctx,
+            loop_values(ctx, self.value),
+            self.tasks,
+            concurrent=self.concurrent,
             parallel_tasks=True,
         )
         return _with_errors(ctx, adv, self.errors)

@@ -23,7 +23,7 @@ class Pause(FlowableTask):
     aliases = ("io.kestra.plugin.core.flow.Pause", "io.kestra.core.tasks.flows.Pause")
 
     delay: Duration | None = Field(None, validation_alias=AliasChoices("delay", "pauseDuration"))
-    timeout: Duration | None = None  # type: ignore[assignment]
+    timeout: Duration | None = None
     behavior: Literal["RESUME", "WARN", "FAIL", "CANCEL"] = "RESUME"
     on_resume: list[Input] = Field(default_factory=list)
 
@@ -34,8 +34,10 @@ class Pause(FlowableTask):
             return self._resumed(ctx, resumed)
         paused_at_text = tr.extra.get("pausedAt")
         if paused_at_text is None:
-            ctx.log("INFO", "paused" + (f" for {self.delay}" if self.delay else
-                                        ", waiting to be resumed"))
+            ctx.log(
+                "INFO",
+                "paused" + (f" for {self.delay}" if self.delay else ", waiting to be resumed"),
+            )
             extra: dict[str, Any] = {"pausedAt": iso(ctx.now)}
             deadline = self._deadline(ctx.now)
             return Advance(state=State.PAUSED, wake_at=deadline, extra=extra)
@@ -44,8 +46,12 @@ class Pause(FlowableTask):
         if deadline is None or ctx.now < deadline:
             return Advance(wake_at=deadline)
         if self.delay is not None:
-            end = {"RESUME": State.SUCCESS, "WARN": State.WARNING, "FAIL": State.FAILED,
-                   "CANCEL": State.KILLED}[self.behavior]
+            end = {
+                "RESUME": State.SUCCESS,
+                "WARN": State.WARNING,
+                "FAIL": State.FAILED,
+                "CANCEL": State.KILLED,
+            }[self.behavior]
             ctx.log("INFO", f"pause of {self.delay} ended: {end.value}")
             return Advance(done=end)
         ctx.log("ERROR", f"not resumed within {self.timeout}")

@@ -15,8 +15,11 @@ class Subflow(FlowableTask):
     with its state (FAILED only with `transmitFailed`) and expose its `outputs`."""
 
     type_name = "subflow"
-    aliases = ("io.kestra.plugin.core.flow.Subflow", "io.kestra.core.tasks.flows.Subflow",
-               "io.kestra.core.tasks.flows.Flow")
+    aliases = (
+        "io.kestra.plugin.core.flow.Subflow",
+        "io.kestra.core.tasks.flows.Subflow",
+        "io.kestra.core.tasks.flows.Flow",
+    )
 
     namespace: str
     flow_id: str = Field(validation_alias=AliasChoices("flowId"))
@@ -61,8 +64,11 @@ class Subflow(FlowableTask):
         }
         if state.failed:
             end = State.FAILED if self.transmit_failed else State.WARNING
-            ctx.log("WARN" if end is State.WARNING else "ERROR",
-                    f"subflow execution {child_id} ended {state.value}")
+            ctx.log(
+                "WARN" if end is State.WARNING else "ERROR",
+                f"subflow execution {child_id} ended {state.value}",
+            )
             return Advance(done=end, outputs=outputs)
-        return Advance(done=State.WARNING if state is State.WARNING else State.SUCCESS,
-                       outputs=outputs)
+        return Advance(
+            done=State.WARNING if state is State.WARNING else State.SUCCESS, outputs=outputs
+        )

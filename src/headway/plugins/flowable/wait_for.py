@@ -48,17 +48,22 @@ class WaitFor(FlowableTask):
             if ctx.now < next_at:
                 return Advance(wake_at=next_at)
             iteration += 1
-            return Advance(extra={"iteration": iteration, "nextAt": None},
-                           create=ctx.sequential(self.tasks, iteration=iteration).create)
+            return Advance(
+                extra={"iteration": iteration, "nextAt": None},
+                create=ctx.sequential(self.tasks, iteration=iteration).create,
+            )
         outputs = {"iterationCount": iteration + 1}
         if ctx.truthy(self.condition):
             return Advance(done=State.SUCCESS, outputs=outputs)
         freq = self.check_frequency
         started = tr.state.start_date
         if iteration + 1 >= freq.max_iterations or ctx.now - started >= freq.max_duration:
-            ctx.log("WARN" if not self.fail_on_max_reached else "ERROR",
-                    f"condition still false after {iteration + 1} iterations")
-            return Advance(done=State.FAILED if self.fail_on_max_reached else State.SUCCESS,
-                           outputs=outputs)
+            ctx.log(
+                "WARN" if not self.fail_on_max_reached else "ERROR",
+                f"condition still false after {iteration + 1} iterations",
+            )
+            return Advance(
+                done=State.FAILED if self.fail_on_max_reached else State.SUCCESS, outputs=outputs
+            )
         next_at = ctx.now + freq.interval
         return Advance(extra={"nextAt": iso(next_at)}, wake_at=next_at)

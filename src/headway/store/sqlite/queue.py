@@ -40,6 +40,10 @@ RETURNING task_run_id, execution_id, attempt, ready_at, worker_id, lease_until, 
 RENEW_LEASES = """
 UPDATE queue SET lease_until = ?
 WHERE worker_id = ? AND task_run_id IN (SELECT value FROM json_each(?))"""
+LEASE_HOLDERS = "SELECT DISTINCT worker_id FROM queue WHERE worker_id IS NOT NULL"
+RELEASE_LEASES = """
+UPDATE queue SET worker_id = NULL, lease_until = NULL
+WHERE worker_id IN (SELECT value FROM json_each(?))"""
 NEXT_READY_AT = """
 SELECT MIN(at) FROM (
     SELECT MIN(ready_at) AS at FROM queue WHERE worker_id IS NULL
@@ -89,3 +93,14 @@ def renew_leases(
 def next_ready_at(conn: sqlite3.Connection) -> datetime | None:
     ready_at: str | None = conn.execute(NEXT_READY_AT).fetchone()[0]
     return rows.opt_from_ts(ready_at)
+
+
+def lease_holders(conn: sqlite3.Connection) -> list[str]:
+    return [row[0] for row in conn.execute(LEASE_HOLDERS)]
+
+
+def release_leases(conn: sqlite3.Connection, worker_ids: list[str]) -> int:
+    if not worker_ids:
+        return 0
+    with transaction(conn):
+        return conn.execute(RELEASE_LEASES, (json.dumps(worker_ids),)).rowcount

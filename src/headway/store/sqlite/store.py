@@ -119,6 +119,12 @@ class SQLiteStore(Store):
     async def next_ready_at(self) -> datetime | None:
         return await self._thread.run(queue.next_ready_at)
 
+    async def lease_holders(self) -> list[str]:
+        return await self._thread.run(queue.lease_holders)
+
+    async def release_leases(self, worker_ids: list[str]) -> int:
+        return await self._thread.run(queue.release_leases, worker_ids)
+
     # --- logs ------------------------------------------------------------------------------
     async def append_logs(self, entries: list[LogEntry]) -> None:
         if entries:

@@ -1,0 +1,35 @@
+"""Ending the leases of local workers that died, so their TaskRuns run again at once.
+
+A worker id is ``host:pid:random``. A lease held by a worker of this host whose process no
+longer exists can be released now instead of waiting for it to expire. Leases of other hosts
+(or of live processes) are left to expire.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+
+from headway.store.base import Store
+
+
+def _dead_here(worker_id: str, host: str) -> bool:
+    parts = worker_id.split(":")
+    if len(parts) != 3 or parts[0] != host or not parts[1].isdigit():
+        return False
+    pid = int(parts[1])
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+async def release_dead_local_leases(store: Store) -> int:
+    host = socket.gethostname()
+    dead = [w for w in await store.lease_holders() if _dead_here(w, host)]
+    return await store.release_leases(dead)

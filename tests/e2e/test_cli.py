@@ -1,0 +1,154 @@
+"""The CLI contract, through real subprocesses: output, exit codes, error messages."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from .conftest import Cli
+
+EXAMPLES = Path(__file__).parents[2] / "examples"
+
+FAILING = """\
+id: failing
+namespace: cli
+tasks:
+  - id: boom
+    type: io.kestra.plugin.core.execution.Fail
+    errorMessage: it broke
+"""
+
+TYPED_INPUT = """\
+id: typed
+namespace: cli
+inputs:
+  - id: count
+    type: INT
+    min: 1
+tasks:
+  - id: say
+    type: io.kestra.plugin.core.log.Log
+    message: "count is {{ inputs.count }}"
+"""
+
+UNKNOWN_TYPE = """\
+id: broken
+namespace: cli
+tasks:
+  - id: say
+    type: io.kestra.plugin.core.log.Logg
+    message: hi
+"""
+
+
+def _write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def _no_traceback(stderr: str) -> None:
+    assert "Traceback" not in stderr, stderr
+
+
+def test_run_json_prints_only_the_execution(cli: Cli) -> None:
+    done = cli.run("run", str(EXAMPLES / "hello.yaml"), "--input", "name=Ada", "--json")
+    assert done.returncode == 0, done.stderr
+    execution = json.loads(done.stdout)
+    assert execution["state"]["current"] == "SUCCESS"
+    assert execution["outputs"] == {"greeting": "Hello Ada!"}
+    assert execution["inputs"] == {"name": "Ada"}
+    assert [tr["taskId"] for tr in execution["taskRunList"]] == ["greet", "log"]
+    assert {"id", "namespace", "flowId", "flowRevision", "state", "taskRunList"} <= set(execution)
+    assert "[log] Hello Ada!" in done.stderr
+
+
+def test_run_exits_1_for_a_failed_execution(cli: Cli, tmp_path: Path) -> None:
+    done = cli.run("run", str(_write(tmp_path, "failing.yaml", FAILING)))
+    assert done.returncode == 1
+    assert "it broke" in done.stderr
+    assert "FAILED" in done.stderr
+    _no_traceback(done.stderr)
+
+
+def test_run_exits_2_for_an_invalid_flow_with_its_location(cli: Cli, tmp_path: Path) -> None:
+    path = _write(tmp_path, "broken.yaml", UNKNOWN_TYPE)
+    done = cli.run("run", str(path))
+    assert done.returncode == 2
+    assert f"{path}:5:11" in done.stderr
+    assert "did you mean 'io.kestra.plugin.core.log.Log'" in done.stderr
+    _no_traceback(done.stderr)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("abc", "'count'"), ("0", "'count'")],
+)
+def test_run_exits_2_for_an_invalid_input(
+    cli: Cli, tmp_path: Path, value: str, message: str
+) -> None:
+    done = cli.run("run", str(_write(tmp_path, "typed.yaml", TYPED_INPUT)), "-i", f"count={value}")
+    assert done.returncode == 2
+    assert message in done.stderr
+    _no_traceback(done.stderr)
+
+
+def test_run_exits_2_for_bad_usage(cli: Cli, tmp_path: Path) -> None:
+    path = _write(tmp_path, "typed.yaml", TYPED_INPUT)
+    assert cli.run("run", str(path), "--input", "no-equals").returncode == 2
+    assert cli.run("run", str(tmp_path / "missing.yaml")).returncode == 2
+    assert cli.run("run").returncode == 2
+
+
+def test_validate_reports_every_problem_with_file_line_column(cli: Cli, tmp_path: Path) -> None:
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    shutil.copy(EXAMPLES / "hello.yaml", flows / "hello.yaml")
+    bad = _write(flows, "broken.yaml", UNKNOWN_TYPE)
+    indent = _write(flows, "indent.yaml", "id: x\nnamespace: y\ntasks:\n  - id: a\n   type: log\n")
+    done = cli.run("validate", str(flows))
+    assert done.returncode == 2
+    assert f"{bad}:5:11" in done.stderr
+    assert f"{indent}:5:" in done.stderr
+    assert "hello.yaml: ok" in done.stdout
+    _no_traceback(done.stderr)
+    assert cli.run("validate", str(EXAMPLES)).returncode == 0
+
+
+def test_executions_list_get_logs(cli: Cli) -> None:
+    ran = cli.json("run", str(EXAMPLES / "hello.yaml"), "--json")
+    listed = cli.json("executions", "list", "--json")
+    assert [e["id"] for e in listed["results"]] == [ran["id"]]
+    got = cli.json("executions", "get", ran["id"], "--json")
+    assert got["state"]["current"] == "SUCCESS"
+    logs = cli.json("executions", "logs", ran["id"], "--json")
+    assert any(entry["message"] == "Hello World!" for entry in logs)
+    missing = cli.run("executions", "get", "nope")
+    assert missing.returncode == 1 and "not found" in missing.stderr
+
+
+def test_pause_then_resume_with_inputs(cli: Cli) -> None:
+    paused = cli.run("run", str(EXAMPLES / "approval.yaml"), "--json")
+    assert paused.returncode == 0, paused.stderr
+    execution = json.loads(paused.stdout)
+    assert execution["state"]["current"] == "PAUSED"
+    bad = cli.run("executions", "resume", execution["id"], "-i", "approved=maybe")
+    assert bad.returncode == 2 and "'approved'" in bad.stderr
+    _no_traceback(bad.stderr)
+    done = cli.run("executions", "resume", execution["id"], "-i", "reason=looks good", "--json")
+    assert done.returncode == 0, done.stderr
+    resumed = json.loads(done.stdout)
+    assert resumed["state"]["current"] == "SUCCESS"
+    assert "Approved: looks good" in done.stderr
+    again = cli.run("executions", "resume", execution["id"])
+    assert again.returncode == 1 and "not PAUSED" in again.stderr
+
+
+def test_schema_lists_every_task_type(cli: Cli) -> None:
+    schema = cli.json("schema")
+    text = json.dumps(schema)
+    for name in ("io.kestra.plugin.core.log.Log", "io.kestra.core.tasks.flows.EachParallel"):
+        assert name in text

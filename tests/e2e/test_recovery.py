@@ -1,0 +1,70 @@
+"""Kill -9 of ``headway run`` at random moments, then ``headway executions recover``: every
+execution ends SUCCESS, and no task that had finished runs again."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from .conftest import Cli
+
+STEPS = 10  # a Log and a Sleep each: 20 tasks
+ROUNDS = int(os.environ.get("HEADWAY_RECOVERY_ROUNDS", "12"))
+
+
+def _flow() -> str:
+    tasks = []
+    for n in range(STEPS):
+        tasks.append(
+            f"  - id: log-{n:02d}\n"
+            f"    type: io.kestra.plugin.core.log.Log\n"
+            f"    message: step-{n:02d} of {{{{ execution.id }}}}\n"
+        )
+        tasks.append(
+            f"  - id: sleep-{n:02d}\n"
+            f"    type: io.kestra.plugin.core.flow.Sleep\n"
+            f"    duration: PT0.04S\n"
+        )
+    return "id: twenty\nnamespace: recovery\ntasks:\n" + "".join(tasks)
+
+
+def _kill_at_random(cli: Cli, args: list[str], rng: random.Random) -> None:
+    proc = cli.start(*args)
+    time.sleep(rng.uniform(0.0, 1.6))
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=30)
+
+
+@pytest.mark.slow
+def test_kill_9_at_random_points_then_recover(cli: Cli, tmp_path: Path) -> None:
+    flow = tmp_path / "twenty.yaml"
+    flow.write_text(_flow())
+    rng = random.Random(int(os.environ.get("HEADWAY_RECOVERY_SEED", "7")))
+    for _ in range(ROUNDS):
+        _kill_at_random(cli, ["run", str(flow)], rng)
+        if rng.random() < 0.3:
+            # Kill the recovery too, once in a while.
+            _kill_at_random(cli, ["executions", "recover"], rng)
+    recovered = cli.json("executions", "recover", "--json")
+    listed = cli.json("executions", "list", "--size", "1000", "--json")
+    # A kill during start-up comes before the execution exists: most rounds must have one.
+    assert ROUNDS // 2 <= listed["total"] <= ROUNDS
+    assert not any(e["state"]["current"] != "SUCCESS" for e in listed["results"]), [
+        (e["id"], e["state"]["current"]) for e in listed["results"]
+    ]
+    assert len(recovered) <= ROUNDS
+    for summary in listed["results"]:
+        execution = cli.json("executions", "get", summary["id"], "--json")
+        runs = execution["taskRunList"]
+        ids = sorted(tr["taskId"] for tr in runs)
+        assert len(ids) == 2 * STEPS and len(set(ids)) == 2 * STEPS, ids
+        assert all(tr["state"]["current"] == "SUCCESS" for tr in runs)
+        logs = cli.json("executions", "logs", summary["id"], "--json")
+        for n in range(STEPS):
+            said = [entry for entry in logs if entry["message"].startswith(f"step-{n:02d} ")]
+            assert len(said) == 1, f"step {n} logged {len(said)} times"
