@@ -320,10 +320,12 @@ class Evaluation:
             tr.state.transition(adv.state, self.now)
             self._touch(tr)
             changed = True
+        if adv.outputs is not None and adv.outputs != tr.outputs:
+            tr.outputs = adv.outputs
+            self.view.outputs_changed()
+            self._touch(tr)
+            changed = True
         if adv.done is not None:
-            if adv.outputs is not None:
-                tr.outputs = adv.outputs
-                self.view.outputs_changed()
             tr.state.transition(adv.done, self.now)
             self._touch(tr)
             changed = True
@@ -494,7 +496,7 @@ class FlowableContextImpl:
             self._ev.view,
             self._tr.id,
             tasks,
-            value=self._value(value),
+            value=value,
             iteration=iteration,
             errors=errors,
             finally_=finally_,
@@ -512,14 +514,10 @@ class FlowableContextImpl:
             self._ev.view,
             self._tr.id,
             tasks,
-            value=self._value(value),
+            value=value,
             iteration=iteration,
             concurrent=concurrent,
         )
-
-    def _value(self, value: str | None) -> str | None:
-        # Children inherit the loop value of their parent unless a loop gives its own.
-        return value if value is not None else self._tr.value
 
     def outputs_of(self, task_id: str) -> Any:
         return self._ev.view.outputs().get(task_id)

@@ -15,7 +15,7 @@ _LEGACY = "io.kestra.core.tasks.flows"
 
 
 class If(FlowableTask):
-    """Run `then` when `condition` is true, else `else`."""
+    """Run `then` when `condition` is true, else `else`; output `evaluationResult`."""
 
     type_name = "if"
     aliases = (f"{_FLOW}.If", f"{_LEGACY}.If")
@@ -37,6 +37,8 @@ class If(FlowableTask):
         tasks = self.then if branch == "then" else self.else_
         adv = ctx.sequential(tasks, errors=self.errors, finally_=self.finally_)
         adv.extra = {"branch": branch}
+        if adv.done is not None:
+            adv.outputs = {"evaluationResult": branch == "then"}
         return adv
 
 

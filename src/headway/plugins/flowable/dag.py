@@ -43,7 +43,7 @@ class Dag(FlowableTask):
         return [[entry.task for entry in self.tasks]]
 
     def advance(self, ctx: FlowableContext) -> Advance:
-        runs = {tr.task_id: tr for tr in ctx.children(ctx.task_run.value)}
+        runs = {tr.task_id: tr for tr in ctx.children()}
         running = sum(1 for tr in runs.values() if not tr.current.terminal)
         states: dict[str, State] = {
             tid: tr.current for tid, tr in runs.items() if tr.current.terminal
@@ -61,7 +61,7 @@ class Dag(FlowableTask):
                 if tid in runs or entry.task.disabled:
                     continue
                 if all(dep in ok for dep in entry.depends_on):
-                    create.append(Child(entry.task, ctx.task_run.value))
+                    create.append(Child(entry.task))
         if running or create:
             return Advance(create=create)
         done = [State.WARNING if (tid in allowed and s.failed) else s for tid, s in states.items()]

@@ -21,8 +21,8 @@ _LEGACY = "io.kestra.core.tasks.flows"
 
 
 def loop_values(ctx: FlowableContext, raw: Any) -> list[str]:
-    """Render the values of a loop into the list of iteration values (strings; JSON for
-    structured items), remembered on the TaskRun so they are computed once."""
+    """Render the values of a loop into the list of distinct iteration values (strings; JSON
+    for structured items), remembered on the TaskRun so they are computed once."""
     known = ctx.task_run.extra.get("values")
     if isinstance(known, list):
         return [str(v) for v in known]
@@ -36,7 +36,8 @@ def loop_values(ctx: FlowableContext, raw: Any) -> list[str]:
             ) from None
     if not isinstance(value, list):
         raise HeadwayError(f"loop values must be a list, got {type(value).__name__}")
-    return [v if isinstance(v, str) else json.dumps(v, separators=(",", ":")) for v in value]
+    texts = [v if isinstance(v, str) else json.dumps(v, separators=(",", ":")) for v in value]
+    return list(dict.fromkeys(texts))  # distinct, in order, as Kestra
 
 
 def run_iterations(
@@ -53,16 +54,16 @@ def run_iterations(
     active = 0
     states: list[State] = []
     failed = False
-    for value in values:
+    for index, value in enumerate(values):
         started = bool(ctx.children(value))
         if not started and (failed or (concurrent > 0 and active >= concurrent)):
             if not failed:
                 continue
             break
         step = (
-            ctx.parallel(tasks, value=value)
+            ctx.parallel(tasks, value=value, iteration=index)
             if parallel_tasks
-            else ctx.sequential(tasks, value=value)
+            else ctx.sequential(tasks, value=value, iteration=index)
         )
         adv.create.extend(step.create)
         if step.done is None:
