@@ -152,3 +152,53 @@ def test_schema_lists_every_task_type(cli: Cli) -> None:
     text = json.dumps(schema)
     for name in ("io.kestra.plugin.core.log.Log", "io.kestra.core.tasks.flows.EachParallel"):
         assert name in text
+
+
+PARENT = """\
+id: parent
+namespace: cli
+tasks:
+  - id: call
+    type: io.kestra.plugin.core.flow.Subflow
+    namespace: cli.children
+    flowId: child
+    inputs:
+      who: parent
+outputs:
+  - id: answer
+    type: STRING
+    value: "{{ outputs.call.outputs.said }}"
+"""
+
+CHILD = """\
+id: child
+namespace: cli.children
+inputs:
+  - id: who
+    type: STRING
+tasks:
+  - id: say
+    type: io.kestra.plugin.core.debug.Return
+    format: "hello {{ inputs.who }}"
+outputs:
+  - id: said
+    type: STRING
+    value: "{{ outputs.say.value }}"
+"""
+
+
+def test_subflows_are_found_beside_the_flow_or_in_flows_dir(cli: Cli, tmp_path: Path) -> None:
+    here = tmp_path / "here"
+    here.mkdir()
+    parent = _write(here, "parent.yaml", PARENT)
+    _write(here, "child.yaml", CHILD)
+    done = cli.json("run", str(parent), "--json")
+    assert done["state"]["current"] == "SUCCESS"
+    assert done["outputs"] == {"answer": "hello parent"}
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (here / "child.yaml").rename(elsewhere / "child.yaml")
+    (elsewhere / "child.yaml").write_text(CHILD.replace("hello", "hi"))
+    done = cli.json("run", str(parent), "--flows", str(elsewhere), "--json")
+    assert done["outputs"] == {"answer": "hi parent"}
