@@ -110,7 +110,8 @@ def sqlite_commits_per_second(synchronous: str, seconds: float = 1.0) -> float:
 
 def report(tasks: int, times: dict[str, list[float]]) -> str:
     per_task = [
-        (seq - empty) / (tasks - 1) * 1000 for seq, empty in zip(times["seq"], times["empty"])
+        (seq - empty) / (tasks - 1) * 1000
+        for seq, empty in zip(times["seq"], times["empty"], strict=True)
     ]
     normal = sqlite_commits_per_second("NORMAL")
     full = sqlite_commits_per_second("FULL")

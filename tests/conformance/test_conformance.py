@@ -70,8 +70,20 @@ def check(result: RunResult, expect: dict[str, Any]) -> None:
 @pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
 async def test_conformance(path: Path) -> None:
     expect = _expectation(path)
-    others = {name: (FLOWS / name).read_text() for name in expect.get("flows") or []}
-    result = await run_flow(
-        path.read_text(), expect.get("inputs"), flows=others, labels=expect.get("labels")
-    )
+    source, others = _sources(path, expect.get("flows") or [])
+    result = await run_flow(source, expect.get("inputs"), flows=others, labels=expect.get("labels"))
     check(result, expect)
+
+
+def _sources(path: Path, flows: list[str]) -> tuple[str, dict[str, str]]:
+    """The flow's YAML and that of the other flows it needs (subflows)."""
+    return path.read_text(), {name: (FLOWS / name).read_text() for name in flows}
+
+
+def test_every_flow_is_a_case_or_a_subflow_of_one() -> None:
+    """A flow file without an expectation must be called by a case (else it was forgotten)."""
+    flows = {p.name for p in FLOWS.glob("*.yaml") if not p.name.endswith(".expect.yaml")}
+    cases = {p.name for p in CASES}
+    used = {name for p in CASES for name in _expectation(p).get("flows") or []}
+    assert used <= flows, f"missing subflow files: {sorted(used - flows)}"
+    assert flows - cases <= used, f"flows with no expectation: {sorted(flows - cases - used)}"

@@ -168,7 +168,7 @@ class ExecutionsContract:
         assert await store.get_execution(doomed.id) is None
         assert await store.list_logs(doomed.id) == []
         assert [e.execution_id for e in await store.pending_events()] == [kept.id]
-        assert [t.execution_id for t in await store.due_timers(at(10))] == [kept.id]
+        assert [t.execution_id for t in (await store.inbox(at(10))).timers] == [kept.id]
         claimed = await store.claim("w", 10, at(0), at(30))
         assert [q.execution_id for q in claimed] == [kept.id]
         assert await store.get_execution(kept.id) is not None
@@ -237,7 +237,7 @@ class BatchContract:
     async def _assert_nothing_written(self, store: Store, ex: Execution) -> None:
         assert await store.get_execution(ex.id) is None
         assert await store.pending_events() == []
-        assert await store.due_timers(at(100)) == []
+        assert (await store.inbox(at(100))).timers == []
         assert await store.next_ready_at() is None
         assert await store.list_logs(ex.id) == []
 
@@ -254,4 +254,4 @@ class BatchContract:
     async def test_clear_timers_then_set_the_next_one(self, store: Store) -> None:
         await store.commit(Batch(timers=[Timer("e", at(5)), Timer("e", at(6))]))
         await store.commit(Batch(clear_timers=["e"], timers=[Timer("e", at(60), "tr")]))
-        assert await store.due_timers(at(100)) == [Timer("e", at(60), "tr")]
+        assert (await store.inbox(at(100))).timers == [Timer("e", at(60), "tr")]

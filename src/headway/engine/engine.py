@@ -18,6 +18,7 @@ from headway.engine.leases import release_dead_local_leases
 from headway.engine.rendering import StoreBridge
 from headway.engine.worker import Worker
 from headway.execution import Execution, LogEntry
+from headway.plugins.flowable.pause import RESUMES_AT
 from headway.plugins.registry import Registry, default_registry
 from headway.settings import Settings
 from headway.state import State
@@ -68,6 +69,11 @@ class Engine:
             event = self._watch.get(execution.id)
             if event is not None and _settled(execution):
                 event.set()
+        if batch.ack_events:
+            # Acknowledged events may be the last ones a waiter waits for (``_pending``), such
+            # as a late result for an execution that already ended: let waiters look again.
+            for event in self._watch.values():
+                event.set()
 
     async def start(self) -> None:
         self.env.bridge = StoreBridge(self.store, asyncio.get_running_loop())
@@ -89,10 +95,13 @@ class Engine:
         event = self._watch.setdefault(execution_id, asyncio.Event())
         try:
             while True:
+                # Pending events first: read after them, the execution reflects them (read
+                # before, a resume handled in between would leave a stale PAUSED copy).
+                pending = await self._pending(execution_id)
                 execution = await self.store.get_execution(execution_id)
                 if execution is None:
                     raise KeyError(execution_id)
-                if _settled(execution) and not await self._pending(execution_id):
+                if _settled(execution) and not pending:
                     return execution
                 await self._wait_or_fail(event)
                 event.clear()
@@ -127,7 +136,12 @@ class Engine:
 
 
 def _settled(execution: Execution) -> bool:
-    return execution.current.terminal or execution.current is State.PAUSED
+    """Terminal, or paused for a person (not by a Pause that resumes by itself)."""
+    if execution.current is State.PAUSED:
+        return not any(
+            tr.current is State.PAUSED and RESUMES_AT in tr.extra for tr in execution.task_runs
+        )
+    return execution.current.terminal
 
 
 @contextlib.asynccontextmanager

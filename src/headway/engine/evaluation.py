@@ -22,6 +22,7 @@ from headway.engine.view import ExecutionView
 from headway.errors import HeadwayError
 from headway.execution import Attempt, LogEntry, StateRecord, TaskRun, new_id, parse_iso
 from headway.flows.tasks import TaskBase
+from headway.flows.values import InputValueError, convert_value, serialize_value
 from headway.plugins.base import Advance, Child, FlowableTask, SubflowRequest
 from headway.state import State, worst
 from headway.store.base import Batch, Event, NewEvent, QueuedTaskRun, Timer
@@ -38,6 +39,16 @@ class EngineEnv:
     envs: dict[str, str] = field(default_factory=dict)
     secrets: dict[str, str] = field(default_factory=dict)
     bridge: StoreBridge | None = None
+
+
+def allowed_state(task: TaskBase, state: State) -> State:
+    """A TaskRun's end state after ``allowFailure`` (FAILED -> WARNING) and ``allowWarning``
+    (WARNING -> SUCCESS), as Kestra records it on the TaskRun (its attempts keep theirs)."""
+    if state is State.FAILED and task.allow_failure:
+        state = State.WARNING
+    if state is State.WARNING and task.allow_warning:
+        state = State.SUCCESS
+    return state
 
 
 class Evaluation:
@@ -147,6 +158,7 @@ class Evaluation:
             policy = task.retry or self.view.flow.retry
             if policy is not None and policy.warning_on_retry:
                 state = State.WARNING
+        state = allowed_state(task, state)
         if payload.get("outputs") is not None:
             tr.outputs = payload["outputs"]
             self.view.outputs_changed()
@@ -217,9 +229,9 @@ class Evaluation:
                 if child_id and tr.extra.get("wait", True):
                     self.batch.events.append(NewEvent(child_id, "kill"))
                 continue
-            if tr.current is State.RUNNING:
-                self.cancel.append(tr.id)
-            else:
+            # A worker may run it already (its start is reported with its result): stop it.
+            self.cancel.append(tr.id)
+            if tr.current is not State.RUNNING:
                 tr.state.transition(State.KILLED, self.now)
                 self.batch.dequeue.append(tr.id)
                 self._touch(tr)
@@ -235,7 +247,10 @@ class Evaluation:
         for _ in range(10_000):
             if ex.current.terminal or not self._step():
                 break
-        self.batch.clear_timers.append(ex.id)
+        # The timers of the last step replace the execution's (``run`` may be called again).
+        if ex.id not in self.batch.clear_timers:
+            self.batch.clear_timers.append(ex.id)
+        self.batch.timers = [t for t in self.batch.timers if t.execution_id != ex.id]
         self.batch.timers.extend(self._timers)
 
     def _start(self, slot_free: bool) -> bool:
@@ -326,7 +341,7 @@ class Evaluation:
             self._touch(tr)
             changed = True
         if adv.done is not None:
-            tr.state.transition(adv.done, self.now)
+            tr.state.transition(allowed_state(self.view.task(tr.task_id), adv.done), self.now)
             self._touch(tr)
             changed = True
         return changed
@@ -418,13 +433,19 @@ class Evaluation:
         for out in self.view.flow.outputs:
             try:
                 value = out.value
-                outputs[out.id] = (
+                rendered = (
                     renderer.render_typed(value)
                     if isinstance(value, str)
                     else renderer.render(value)
                 )
+                if rendered is not None or out.required:
+                    rendered = serialize_value(convert_value(out.type, rendered))
+                outputs[out.id] = rendered
             except HeadwayError as exc:
                 self.log("ERROR", f"flow output '{out.id}': {exc.message}")
+                return State.FAILED
+            except InputValueError as exc:
+                self.log("ERROR", f"flow output '{out.id}' of type {out.type}: {exc.reason}")
                 return State.FAILED
         ex.outputs = outputs
         return state

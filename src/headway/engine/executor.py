@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from headway.engine.evaluation import ACTIVE, EngineEnv, Evaluation
@@ -108,10 +109,12 @@ class Executor:
         while not stop.is_set():
             # Cleared before reading the inbox, so a commit made while we read is not lost.
             self.wakeup.clear()
-            worked = await self.process_once()
+            worked, next_timer = await self.process_once()
             if worked:
                 continue
-            timeout = await self._idle_timeout()
+            timeout = 1.0
+            if next_timer is not None:
+                timeout = max(0.0, min(1.0, (next_timer - utcnow()).total_seconds()))
             waiter = asyncio.ensure_future(self.wakeup.wait())
             stopper = asyncio.ensure_future(stop.wait())
             await asyncio.wait(
@@ -120,12 +123,6 @@ class Executor:
             waiter.cancel()
             stopper.cancel()
 
-    async def _idle_timeout(self) -> float:
-        nxt = await self.store.next_timer_at()
-        if nxt is None:
-            return 1.0
-        return max(0.0, min(1.0, (nxt - utcnow()).total_seconds()))
-
     async def recover(self) -> list[str]:
         """Evaluate every non-terminal execution once (what a restarted engine does)."""
         ids = await self.store.non_terminal_execution_ids()
@@ -133,19 +130,18 @@ class Executor:
             await self.evaluate(execution_id, [])
         return ids
 
-    async def process_once(self) -> bool:
-        """Handle pending events and due timers; return whether there was anything."""
-        events = await self.store.pending_events()
-        now = utcnow()
-        timers = await self.store.due_timers(now)
+    async def process_once(self) -> tuple[bool, datetime | None]:
+        """Handle pending events and due timers; return whether there was anything, and when
+        the next timer falls due."""
+        inbox = await self.store.inbox(utcnow())
         by_execution: dict[str, list[Event]] = {}
-        for event in events:
+        for event in inbox.events:
             by_execution.setdefault(event.execution_id, []).append(event)
-        for timer in timers:
+        for timer in inbox.timers:
             by_execution.setdefault(timer.execution_id, [])
         for execution_id, evs in by_execution.items():
             await self.evaluate(execution_id, evs)
-        return bool(by_execution)
+        return bool(by_execution), inbox.next_timer_at
 
     async def view(self, execution_id: str) -> ExecutionView | None:
         view = self.views.get(execution_id)
@@ -174,8 +170,13 @@ class Executor:
             ev.apply(event)
         slot_free = await self._slot_free(view)
         ev.run(slot_free=slot_free)
-        for tr, request in ev.subflows:
-            await self._start_subflow(ev, tr, request)
+        while ev.subflows:
+            # Starting a subflow changes its TaskRun (child id, or the error): advance again,
+            # or a Subflow that does not wait (or failed to start) would never end.
+            started, ev.subflows = ev.subflows, []
+            for tr, request in started:
+                await self._start_subflow(ev, tr, request)
+            ev.run()
         batch = ev.finish()
         if ev.ended:
             await self._after_end(view, batch)

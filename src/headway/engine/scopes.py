@@ -23,16 +23,10 @@ class _ListStatus:
     states: list[State] | None = None  # every task done: their effective states
 
 
-def effective_state(task: TaskBase, tr: TaskRun) -> State:
-    """A finished TaskRun's state as its parent counts it (allowFailure, allowWarning)."""
-    state = tr.current
-    if state is State.FAILED and task.allow_failure:
-        return State.WARNING
-    if state is State.WARNING and task.allow_warning:
-        return State.SUCCESS
-    if state is State.SKIPPED:
-        return State.SUCCESS
-    return state
+def effective_state(tr: TaskRun) -> State:
+    """A finished TaskRun's state as its parent counts it (a SKIPPED one as SUCCESS;
+    ``allowFailure`` and ``allowWarning`` are already applied to the TaskRun's own state)."""
+    return State.SUCCESS if tr.current is State.SKIPPED else tr.current
 
 
 def _run_list(
@@ -51,7 +45,7 @@ def _run_list(
             return _ListStatus(create=Child(task, value, iteration))
         if not tr.current.terminal or tr.current is State.RETRIED:
             return _ListStatus(waiting=True)
-        state = effective_state(task, tr)
+        state = effective_state(tr)
         if state in (State.FAILED, State.KILLED, State.CANCELLED):
             return _ListStatus(failed=State.KILLED if state is State.KILLED else State.FAILED)
         states.append(state)
@@ -122,7 +116,7 @@ def parallel(
         elif not tr.current.terminal:
             running += 1
         else:
-            state = effective_state(task, tr)
+            state = effective_state(tr)
             failed = failed or state.failed
             states.append(state)
     create: list[Child] = []

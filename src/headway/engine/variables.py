@@ -10,23 +10,41 @@ from headway.engine.view import ExecutionView
 from headway.execution import TaskRun, iso
 
 
-def _task_run_vars(tr: TaskRun) -> dict[str, Any]:
+def _task_run_vars(tr: TaskRun, attempts_count: int | None = None) -> dict[str, Any]:
     return {
         "id": tr.id,
         "value": tr.value,
         "iteration": tr.iteration,
         "parentId": tr.parent_task_run_id,
         "startDate": iso(tr.state.start_date),
-        "attemptsCount": max(len(tr.attempts) - 1, 0),
+        "attemptsCount": len(tr.attempts) if attempts_count is None else attempts_count,
     }
+
+
+def _task_states(task_runs: list[TaskRun]) -> dict[str, Any]:
+    """``tasks.<id>.state``, and ``tasks.<id>[value].state`` for TaskRuns of a loop value, as
+    Kestra builds it (a later TaskRun of the same task replaces an earlier one)."""
+    out: dict[str, Any] = {}
+    for tr in task_runs:
+        state = {"state": tr.current.value}
+        if tr.value is None:
+            out[tr.task_id] = state
+        else:
+            out[tr.task_id] = {**out.get(tr.task_id, {}), tr.value: state}
+    return out
 
 
 def variables(
     view: ExecutionView,
     task_run: TaskRun | None,
     envs: Mapping[str, str],
+    *,
+    attempt: int | None = None,
 ) -> dict[str, Any]:
-    """The expression context of a TaskRun (or of the execution when ``task_run`` is None)."""
+    """The expression context of a TaskRun (or of the execution when ``task_run`` is None).
+
+    ``attempt`` is the attempt being run (1 for the first): ``taskrun.attemptsCount`` counts
+    the attempts before it, as in Kestra (0 on the first try)."""
     ex = view.execution
     flow = view.flow
     ctx: dict[str, Any] = {
@@ -40,17 +58,14 @@ def variables(
             "id": ex.id,
             "startDate": iso(ex.state.start_date),
             "originalId": ex.original_id or ex.id,
-            "state": ex.state.current.value,
+            # afterExecution tasks see the state the execution ends in.
+            "state": ex.extra.get("endState", ex.state.current.value),
         },
         "inputs": ex.inputs,
         "vars": flow.variables,
         "labels": {label["key"]: label["value"] for label in ex.labels},
         "outputs": view.outputs(),
-        "tasks": {
-            tr.task_id: {"state": tr.current.value}
-            for tr in ex.task_runs
-            if tr.parent_task_run_id is None or tr.value is None
-        },
+        "tasks": _task_states(ex.task_runs),
         "envs": dict(envs),
     }
     if ex.trigger is not None:
@@ -60,7 +75,7 @@ def variables(
     if task_run is not None:
         task = view.task(task_run.task_id)
         ctx["task"] = {"id": task.id, "type": task.type}
-        ctx["taskrun"] = _task_run_vars(task_run)
+        ctx["taskrun"] = _task_run_vars(task_run, None if attempt is None else attempt - 1)
         parents = view.parents(task_run)
         if parents:
             ctx["parents"] = [{"taskrun": _task_run_vars(p), "outputs": p.outputs} for p in parents]

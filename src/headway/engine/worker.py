@@ -157,7 +157,7 @@ class Worker:
         task = view.task(tr.task_id)
         started = utcnow()
         renderer = Renderer(
-            variables(view, tr, self.env.envs),
+            variables(view, tr, self.env.envs, attempt=item.attempt),
             secrets=self.env.secrets,
             bridge=self.env.bridge,
             tenant=view.execution.tenant,

@@ -82,6 +82,15 @@ class Timer:
 
 
 @dataclass(frozen=True, slots=True)
+class Inbox:
+    """What the executor has to do: events, due timers, and when the next timer falls due."""
+
+    events: list[Event]
+    timers: list[Timer]
+    next_timer_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class KVEntry:
     tenant: str
     namespace: str
@@ -212,10 +221,9 @@ class Store(ABC):
         """Unacknowledged events, oldest first."""
 
     @abstractmethod
-    async def due_timers(self, now: datetime) -> list[Timer]: ...
-
-    @abstractmethod
-    async def next_timer_at(self) -> datetime | None: ...
+    async def inbox(self, now: datetime, limit: int = 1000) -> Inbox:
+        """In one read: pending events (oldest first), timers due at ``now``, and the
+        earliest timer of all."""
 
     # --- worker queue ----------------------------------------------------------------------
     @abstractmethod

@@ -52,6 +52,7 @@ class Switch(FlowableTask):
     cases: dict[str, list[Task]] = Field(default_factory=dict)
     defaults: list[Task] = Field(default_factory=list)
     errors: list[Task] = Field(default_factory=list)
+    finally_: list[Task] = Field(default_factory=list, alias="finally")
 
     @model_validator(mode="after")
     def _has_cases(self) -> Switch:
@@ -60,7 +61,7 @@ class Switch(FlowableTask):
         return self
 
     def child_task_lists(self) -> list[list[TaskBase]]:
-        return [*self.cases.values(), self.defaults, self.errors]
+        return [*self.cases.values(), self.defaults, self.errors, self.finally_]
 
     def advance(self, ctx: FlowableContext) -> Advance:
         chosen = ctx.task_run.extra.get("case")
@@ -73,7 +74,7 @@ class Switch(FlowableTask):
             tasks = self.defaults
         if not tasks:
             raise HeadwayError(f"no case for value '{chosen}' and no defaults")
-        adv = ctx.sequential(tasks, errors=self.errors)
+        adv = ctx.sequential(tasks, errors=self.errors, finally_=self.finally_)
         adv.extra = {"case": chosen}
         if adv.done is not None:
             adv.outputs = {"value": chosen, "defaults": is_default}

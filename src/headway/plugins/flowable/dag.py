@@ -7,6 +7,7 @@ from pydantic import Field, model_validator
 from headway.flows.graph import find_cycle
 from headway.flows.tasks import Model, Task, TaskBase
 from headway.plugins.base import Advance, Child, FlowableContext, FlowableTask
+from headway.plugins.flowable.handlers import with_handlers
 from headway.state import State, worst
 
 
@@ -16,13 +17,16 @@ class DagTask(Model):
 
 
 class Dag(FlowableTask):
-    """Run tasks as a directed acyclic graph (`dependsOn`), at most `concurrent` at once."""
+    """Run tasks as a directed acyclic graph (`dependsOn`), at most `concurrent` at once;
+    then `errors` (on a failure) and `finally`."""
 
     type_name = "dag"
     aliases = ("io.kestra.plugin.core.flow.Dag", "io.kestra.core.tasks.flows.Dag")
 
     tasks: list[DagTask] = Field(min_length=1)
     concurrent: int = Field(0, ge=0)
+    errors: list[Task] = Field(default_factory=list)
+    finally_: list[Task] = Field(default_factory=list, alias="finally")
 
     @model_validator(mode="after")
     def _acyclic(self) -> Dag:
@@ -40,18 +44,18 @@ class Dag(FlowableTask):
         return self
 
     def child_task_lists(self) -> list[list[TaskBase]]:
-        return [[entry.task for entry in self.tasks]]
+        return [[entry.task for entry in self.tasks], self.errors, self.finally_]
 
     def advance(self, ctx: FlowableContext) -> Advance:
-        runs = {tr.task_id: tr for tr in ctx.children()}
+        own = {entry.task.id for entry in self.tasks}
+        runs = {tr.task_id: tr for tr in ctx.children() if tr.task_id in own}
         running = sum(1 for tr in runs.values() if not tr.current.terminal)
         states: dict[str, State] = {
             tid: tr.current for tid, tr in runs.items() if tr.current.terminal
         }
-        ok = {tid for tid, s in states.items() if s.successful or s is State.WARNING}
-        allowed = {e.task.id for e in self.tasks if e.task.allow_failure}
-        ok |= {tid for tid in allowed if tid in states}
-        failed = any(s.failed for tid, s in states.items() if tid not in allowed)
+        # allowFailure is already applied: a tolerated failure ended in WARNING.
+        ok = {tid for tid, s in states.items() if s.successful}
+        failed = any(s.failed for s in states.values())
         create: list[Child] = []
         if not failed:
             for entry in self.tasks:
@@ -64,5 +68,5 @@ class Dag(FlowableTask):
                     create.append(Child(entry.task))
         if running or create:
             return Advance(create=create)
-        done = [State.WARNING if (tid in allowed and s.failed) else s for tid, s in states.items()]
-        return Advance(done=worst(done) if done else State.SUCCESS)
+        done = worst(list(states.values())) if states else State.SUCCESS
+        return with_handlers(ctx, Advance(done=done), self.errors, self.finally_)

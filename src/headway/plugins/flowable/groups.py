@@ -6,6 +6,7 @@ from pydantic import Field
 
 from headway.flows.tasks import Task, TaskBase
 from headway.plugins.base import Advance, FlowableContext, FlowableTask
+from headway.plugins.flowable.handlers import with_handlers
 from headway.state import State
 
 _FLOW = "io.kestra.plugin.core.flow"
@@ -30,7 +31,8 @@ class Sequential(FlowableTask):
 
 
 class Parallel(FlowableTask):
-    """Run tasks at the same time, at most `concurrent` at once (0: all)."""
+    """Run tasks at the same time, at most `concurrent` at once (0: all); then `errors` (on a
+    failure) and `finally`."""
 
     type_name = "parallel"
     aliases = (f"{_FLOW}.Parallel", f"{_LEGACY}.Parallel")
@@ -38,17 +40,14 @@ class Parallel(FlowableTask):
     tasks: list[Task] = Field(min_length=1)
     concurrent: int = Field(0, ge=0)
     errors: list[Task] = Field(default_factory=list)
+    finally_: list[Task] = Field(default_factory=list, alias="finally")
 
     def child_task_lists(self) -> list[list[TaskBase]]:
-        return [self.tasks, self.errors]
+        return [self.tasks, self.errors, self.finally_]
 
     def advance(self, ctx: FlowableContext) -> Advance:
         adv = ctx.parallel(self.tasks, concurrent=self.concurrent)
-        if adv.done is not None and adv.done.failed and self.errors:
-            handled = ctx.sequential(self.errors)
-            if handled.done is None:
-                return handled
-        return adv
+        return with_handlers(ctx, adv, self.errors, self.finally_)
 
 
 class AllowFailure(FlowableTask):
@@ -59,12 +58,13 @@ class AllowFailure(FlowableTask):
 
     tasks: list[Task] = Field(min_length=1)
     errors: list[Task] = Field(default_factory=list)
+    finally_: list[Task] = Field(default_factory=list, alias="finally")
 
     def child_task_lists(self) -> list[list[TaskBase]]:
-        return [self.tasks, self.errors]
+        return [self.tasks, self.errors, self.finally_]
 
     def advance(self, ctx: FlowableContext) -> Advance:
-        adv = ctx.sequential(self.tasks, errors=self.errors)
+        adv = ctx.sequential(self.tasks, errors=self.errors, finally_=self.finally_)
         if adv.done is State.FAILED:
             adv.done = State.WARNING
         return adv

@@ -14,6 +14,7 @@ from pydantic import Field
 from headway.errors import HeadwayError
 from headway.flows.tasks import Task, TaskBase
 from headway.plugins.base import Advance, FlowableContext, FlowableTask
+from headway.plugins.flowable.handlers import with_handlers
 from headway.state import State, worst
 
 _FLOW = "io.kestra.plugin.core.flow"
@@ -88,14 +89,15 @@ class ForEach(FlowableTask):
     tasks: list[Task] = Field(min_length=1)
     concurrency_limit: int = Field(1, ge=0)
     errors: list[Task] = Field(default_factory=list)
+    finally_: list[Task] = Field(default_factory=list, alias="finally")
 
     def child_task_lists(self) -> list[list[TaskBase]]:
-        return [self.tasks, self.errors]
+        return [self.tasks, self.errors, self.finally_]
 
     def advance(self, ctx: FlowableContext) -> Advance:
         values = loop_values(ctx, self.values)
         adv = run_iterations(ctx, values, self.tasks, concurrent=self.concurrency_limit)
-        return _with_errors(ctx, adv, self.errors)
+        return with_handlers(ctx, adv, self.errors, self.finally_)
 
 
 class EachSequential(FlowableTask):
@@ -108,13 +110,14 @@ class EachSequential(FlowableTask):
     value: Any
     tasks: list[Task] = Field(min_length=1)
     errors: list[Task] = Field(default_factory=list)
+    finally_: list[Task] = Field(default_factory=list, alias="finally")
 
     def child_task_lists(self) -> list[list[TaskBase]]:
-        return [self.tasks, self.errors]
+        return [self.tasks, self.errors, self.finally_]
 
     def advance(self, ctx: FlowableContext) -> Advance:
         adv = run_iterations(ctx, loop_values(ctx, self.value), self.tasks, concurrent=1)
-        return _with_errors(ctx, adv, self.errors)
+        return with_handlers(ctx, adv, self.errors, self.finally_)
 
 
 class EachParallel(FlowableTask):
@@ -129,9 +132,10 @@ class EachParallel(FlowableTask):
     tasks: list[Task] = Field(min_length=1)
     concurrent: int = Field(0, ge=0)
     errors: list[Task] = Field(default_factory=list)
+    finally_: list[Task] = Field(default_factory=list, alias="finally")
 
     def child_task_lists(self) -> list[list[TaskBase]]:
-        return [self.tasks, self.errors]
+        return [self.tasks, self.errors, self.finally_]
 
     def advance(self, ctx: FlowableContext) -> Advance:
         adv = run_iterations(
@@ -141,13 +145,4 @@ class EachParallel(FlowableTask):
             concurrent=self.concurrent,
             parallel_tasks=True,
         )
-        return _with_errors(ctx, adv, self.errors)
-
-
-def _with_errors(ctx: FlowableContext, adv: Advance, errors: list[TaskBase]) -> Advance:
-    if adv.done is not None and adv.done.failed and errors:
-        handled = ctx.sequential(errors, value=None)
-        if handled.done is None:
-            handled.extra = adv.extra
-            return handled
-    return adv
+        return with_handlers(ctx, adv, self.errors, self.finally_)

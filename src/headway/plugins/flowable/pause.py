@@ -13,6 +13,10 @@ from headway.flows.tasks import Duration
 from headway.plugins.base import Advance, FlowableContext, FlowableTask
 from headway.state import State
 
+# Kept on a paused TaskRun that resumes by itself (a delay): the execution, though PAUSED,
+# is not waiting for a person.
+RESUMES_AT = "resumesAt"
+
 
 class Pause(FlowableTask):
     """Pause the execution until it is resumed (with `onResume` inputs), or until `delay`
@@ -40,6 +44,8 @@ class Pause(FlowableTask):
             )
             extra: dict[str, Any] = {"pausedAt": iso(ctx.now)}
             deadline = self._deadline(ctx.now)
+            if self.delay is not None and deadline is not None:
+                extra[RESUMES_AT] = iso(deadline)
             return Advance(state=State.PAUSED, wake_at=deadline, extra=extra)
         paused_at = parse_iso(paused_at_text)
         deadline = self._deadline(paused_at)

@@ -12,7 +12,8 @@ from headway.state import State
 
 class Subflow(FlowableTask):
     """Start an execution of `namespace`.`flowId` with `inputs`; with `wait` (default) end
-    with its state (FAILED only with `transmitFailed`) and expose its `outputs`."""
+    with its state when it fails or warns and `transmitFailed` (default), else in SUCCESS,
+    and expose its `outputs`."""
 
     type_name = "subflow"
     aliases = (
@@ -33,16 +34,19 @@ class Subflow(FlowableTask):
     def advance(self, ctx: FlowableContext) -> Advance:
         extra = ctx.task_run.extra
         if "subflowRequested" not in extra:
-            labels = self.labels
-            if isinstance(labels, list):
-                labels = {item["key"]: item["value"] for item in labels}
+            given = self.labels
+            if isinstance(given, list):
+                given = {item["key"]: item["value"] for item in given}
+            labels = {k: str(v) for k, v in ctx.render(given).items()}
+            if self.inherit_labels:
+                labels = {**ctx.render_typed("{{ labels }}"), **labels}
             return Advance(
                 subflow=SubflowRequest(
                     namespace=ctx.render(self.namespace),
                     flow_id=ctx.render(self.flow_id),
                     revision=self.revision,
                     inputs=ctx.render(self.inputs),
-                    labels={k: str(v) for k, v in ctx.render(labels).items()},
+                    labels=labels,
                     wait=self.wait,
                 )
             )
@@ -62,13 +66,14 @@ class Subflow(FlowableTask):
             "state": state.value,
             "outputs": extra.get("subflowOutputs") or {},
         }
-        if state.failed:
-            end = State.FAILED if self.transmit_failed else State.WARNING
+        # As Kestra: with transmitFailed, a FAILED, KILLED or WARNING child ends this task in
+        # the same state; otherwise (or for any other end) the task succeeds.
+        end = State.SUCCESS
+        if self.transmit_failed and state in (State.FAILED, State.KILLED, State.WARNING):
+            end = state
+        if state is not State.SUCCESS:
             ctx.log(
-                "WARN" if end is State.WARNING else "ERROR",
+                "WARN" if end is not State.FAILED else "ERROR",
                 f"subflow execution {child_id} ended {state.value}",
             )
-            return Advance(done=end, outputs=outputs)
-        return Advance(
-            done=State.WARNING if state is State.WARNING else State.SUCCESS, outputs=outputs
-        )
+        return Advance(done=end, outputs=outputs)

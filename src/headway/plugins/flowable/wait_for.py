@@ -9,6 +9,7 @@ from pydantic import Field
 from headway.execution import iso, parse_iso
 from headway.flows.tasks import Duration, Model, Task, TaskBase
 from headway.plugins.base import Advance, FlowableContext, FlowableTask
+from headway.plugins.flowable.handlers import with_handlers
 from headway.state import State
 
 
@@ -21,7 +22,8 @@ class CheckFrequency(Model):
 class WaitFor(FlowableTask):
     """Run `tasks`, then check `condition`; until it is true, wait `checkFrequency.interval`
     and run them again (each round is an iteration). At `maxIterations` or `maxDuration`
-    end in SUCCESS, or FAILED with `failOnMaxReached`."""
+    end in SUCCESS, or FAILED with `failOnMaxReached`; then `errors` (on a failure) and
+    `finally`."""
 
     type_name = "wait-for"
     aliases = ("io.kestra.plugin.core.flow.WaitFor", "io.kestra.plugin.core.flow.LoopUntil")
@@ -30,18 +32,36 @@ class WaitFor(FlowableTask):
     tasks: list[Task] = Field(min_length=1)
     check_frequency: CheckFrequency = Field(default_factory=CheckFrequency)
     fail_on_max_reached: bool = False
+    errors: list[Task] = Field(default_factory=list)
+    finally_: list[Task] = Field(default_factory=list, alias="finally")
 
     def child_task_lists(self) -> list[list[TaskBase]]:
-        return [self.tasks]
+        return [self.tasks, self.errors, self.finally_]
 
     def advance(self, ctx: FlowableContext) -> Advance:
+        ended = ctx.task_run.extra.get("loopState")
+        if ended is None:
+            adv = self._loop(ctx)
+            if adv.done is None:
+                return adv
+            # Decided once: the errors and finally tasks that follow do not change it.
+            adv.extra = {**(adv.extra or {}), "loopState": adv.done.value}
+        else:
+            adv = Advance(done=State(ended))
+        return with_handlers(ctx, adv, self.errors, self.finally_)
+
+    def _loop(self, ctx: FlowableContext) -> Advance:
         tr = ctx.task_run
         iteration = int(tr.extra.get("iteration", 0))
+        # ``iterationCount`` is published while the loop runs, as in Kestra, so that its
+        # tasks and the condition can read ``outputs.<id>.iterationCount``.
+        outputs = {"iterationCount": iteration + 1}
         step = ctx.sequential(self.tasks, iteration=iteration)
         if step.done is None:
+            step.outputs = outputs
             return step
         if step.done.failed:
-            return Advance(done=step.done, outputs={"iterationCount": iteration + 1})
+            return Advance(done=step.done, outputs=outputs)
         next_at_text = tr.extra.get("nextAt")
         if next_at_text is not None:
             next_at = parse_iso(next_at_text)
@@ -50,9 +70,9 @@ class WaitFor(FlowableTask):
             iteration += 1
             return Advance(
                 extra={"iteration": iteration, "nextAt": None},
+                outputs={"iterationCount": iteration + 1},
                 create=ctx.sequential(self.tasks, iteration=iteration).create,
             )
-        outputs = {"iterationCount": iteration + 1}
         if ctx.truthy(self.condition):
             return Advance(done=State.SUCCESS, outputs=outputs)
         freq = self.check_frequency

@@ -6,7 +6,7 @@ import json
 import sqlite3
 from datetime import datetime
 
-from headway.store.base import Event, QueuedTaskRun, Timer
+from headway.store.base import Event, Inbox, QueuedTaskRun
 from headway.store.sqlite import rows
 from headway.store.sqlite.connection import transaction
 
@@ -56,13 +56,11 @@ def pending_events(conn: sqlite3.Connection, limit: int) -> list[Event]:
     return [rows.event(row) for row in conn.execute(PENDING_EVENTS, (limit,))]
 
 
-def due_timers(conn: sqlite3.Connection, now: datetime) -> list[Timer]:
-    return [rows.timer(row) for row in conn.execute(DUE_TIMERS, (rows.ts(now),))]
-
-
-def next_timer_at(conn: sqlite3.Connection) -> datetime | None:
+def inbox(conn: sqlite3.Connection, now: datetime, limit: int) -> Inbox:
+    events = pending_events(conn, limit)
+    timers = [rows.timer(row) for row in conn.execute(DUE_TIMERS, (rows.ts(now),))]
     due_at: str | None = conn.execute(NEXT_TIMER_AT).fetchone()[0]
-    return rows.opt_from_ts(due_at)
+    return Inbox(events, timers, rows.opt_from_ts(due_at))
 
 
 def claim(

@@ -15,10 +15,10 @@ from headway.store.base import (
     Event,
     ExecutionQuery,
     FlowRecord,
+    Inbox,
     KVEntry,
     QueuedTaskRun,
     Store,
-    Timer,
 )
 from headway.store.sqlite import batch, executions, flows, kv, logs, migrations, queue
 from headway.store.sqlite.thread import ConnectionThread
@@ -96,11 +96,8 @@ class SQLiteStore(Store):
     async def pending_events(self, limit: int = 1000) -> list[Event]:
         return await self._thread.run(queue.pending_events, limit)
 
-    async def due_timers(self, now: datetime) -> list[Timer]:
-        return await self._thread.run(queue.due_timers, now)
-
-    async def next_timer_at(self) -> datetime | None:
-        return await self._thread.run(queue.next_timer_at)
+    async def inbox(self, now: datetime, limit: int = 1000) -> Inbox:
+        return await self._thread.run(queue.inbox, now, limit)
 
     # --- worker queue ----------------------------------------------------------------------
     async def claim(
