@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -53,7 +54,7 @@ class Engine:
         self.executor.listeners.append(self._on_commit)
         self.worker.listeners.append(self._on_commit)
         self.log_listeners: list[LogListener] = []
-        self._watch: dict[str, asyncio.Event] = {}
+        self._watch: dict[str, _Watch] = {}
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -66,14 +67,15 @@ class Engine:
             for listener in self.log_listeners:
                 listener(entry)
         for execution in batch.executions:
-            event = self._watch.get(execution.id)
-            if event is not None and _settled(execution):
-                event.set()
+            watch = self._watch.get(execution.id)
+            if watch is not None:
+                watch.settled = _settled(execution)
+                watch.event.set()
         if batch.ack_events:
             # Acknowledged events may be the last ones a waiter waits for (``_pending``), such
             # as a late result for an execution that already ended: let waiters look again.
-            for event in self._watch.values():
-                event.set()
+            for watch in self._watch.values():
+                watch.event.set()
 
     async def start(self) -> None:
         self.env.bridge = StoreBridge(self.store, asyncio.get_running_loop())
@@ -91,20 +93,31 @@ class Engine:
                 await task
 
     async def wait(self, execution_id: str) -> Execution:
-        """Wait until the execution is terminal or paused; return it as stored."""
-        event = self._watch.setdefault(execution_id, asyncio.Event())
+        """Wait until the execution is terminal or paused; return it as stored.
+
+        The store is read when a commit of this process says the execution settled, when
+        only its pending events were left to drain, or once a second (commits of other
+        processes) -- not at every step, which would cost the size of the execution each.
+        """
+        watch = self._watch.setdefault(execution_id, _Watch(asyncio.Event()))
         try:
+            read = True
+            stored_settled = False
             while True:
-                # Pending events first: read after them, the execution reflects them (read
-                # before, a resume handled in between would leave a stale PAUSED copy).
-                pending = await self._pending(execution_id)
-                execution = await self.store.get_execution(execution_id)
-                if execution is None:
-                    raise KeyError(execution_id)
-                if _settled(execution) and not pending:
-                    return execution
-                await self._wait_or_fail(event)
-                event.clear()
+                if read:
+                    # Pending events first: read after them, the execution reflects them
+                    # (read before, a resume handled in between would leave a stale PAUSED).
+                    pending = await self._pending(execution_id)
+                    execution = await self.store.get_execution(execution_id)
+                    if execution is None:
+                        raise KeyError(execution_id)
+                    stored_settled = _settled(execution)
+                    if stored_settled and not pending:
+                        return execution
+                fired = await self._wait_or_fail(watch.event)
+                watch.event.clear()
+                seen, watch.settled = watch.settled, None
+                read = not fired or seen is True or (seen is None and stored_settled)
         finally:
             self._watch.pop(execution_id, None)
 
@@ -112,7 +125,8 @@ class Engine:
         """Whether events of the execution wait for the executor (a resume, a kill)."""
         return any(e.execution_id == execution_id for e in await self.store.pending_events())
 
-    async def _wait_or_fail(self, event: asyncio.Event) -> None:
+    async def _wait_or_fail(self, event: asyncio.Event) -> bool:
+        """Wait for the event (True) or a second (False); raise what a component died of."""
         waiter = asyncio.ensure_future(event.wait())
         done, _ = await asyncio.wait(
             {waiter, *self._tasks}, timeout=1.0, return_when=asyncio.FIRST_COMPLETED
@@ -121,6 +135,7 @@ class Engine:
         for task in done:
             if task is not waiter and task.exception() is not None:
                 raise task.exception()  # type: ignore[misc]
+        return waiter in done
 
     async def run_flow(
         self, namespace: str, flow_id: str, inputs: dict[str, Any], **kwargs: Any
@@ -133,6 +148,15 @@ class Engine:
         """Run until every execution is terminal or paused (``executions recover``)."""
         ids = await self.store.non_terminal_execution_ids()
         return [await self.wait(execution_id) for execution_id in ids]
+
+
+@dataclass
+class _Watch:
+    """A waiter on one execution: woken by commits; ``settled`` is what the last commit of
+    the execution said (None: no commit of it since the waiter last looked)."""
+
+    event: asyncio.Event
+    settled: bool | None = None
 
 
 def _settled(execution: Execution) -> bool:

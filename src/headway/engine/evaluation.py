@@ -282,7 +282,7 @@ class Evaluation:
         changed = False
         killing = ex.current is State.KILLING
         # Flowable TaskRuns first (children before the root decides), oldest first.
-        for tr in list(ex.task_runs):
+        for tr in self.view.open():
             if tr.current.terminal or tr.current is State.CREATED:
                 continue
             task = self.view.task(tr.task_id)
@@ -293,7 +293,7 @@ class Evaluation:
             else:
                 changed |= self._advance_flowable(tr, task)
         if killing:
-            if all(tr.current.terminal for tr in ex.task_runs):
+            if not self.view.open():
                 ex.state.transition(State.KILLED, self.now)
                 self._touch_execution()
                 self._ended()
@@ -308,9 +308,6 @@ class Evaluation:
         return changed
 
     def _advance_flowable(self, tr: TaskRun, task: FlowableTask) -> bool:
-        if tr.current is State.PAUSED and "resumed" not in tr.extra:
-            # Paused TaskRuns advance only to check their deadlines.
-            pass
         ctx = FlowableContextImpl(self, tr)
         try:
             adv = task.advance(ctx)
@@ -355,7 +352,7 @@ class Evaluation:
 
     def _pause_state(self) -> bool:
         ex = self.execution
-        paused = any(tr.current is State.PAUSED for tr in ex.task_runs)
+        paused = any(tr.current is State.PAUSED for tr in self.view.open())
         if paused and ex.current is State.RUNNING:
             ex.state.transition(State.PAUSED, self.now)
         elif not paused and ex.current is State.PAUSED:

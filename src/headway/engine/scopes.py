@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from headway.engine.view import ExecutionView
+from headway.engine.view import ExecutionView, Scope
 from headway.execution import TaskRun
 from headway.flows.tasks import TaskBase
 from headway.plugins.base import Advance, Child
@@ -32,24 +32,37 @@ def effective_state(tr: TaskRun) -> State:
 def _run_list(
     view: ExecutionView,
     tasks: list[TaskBase],
-    scope: dict[str, TaskRun],
+    scope_key: Scope,
     value: str | None,
     iteration: int | None,
 ) -> _ListStatus:
-    states: list[State] = []
-    for task in tasks:
+    """Where a list of tasks run one after another stands.
+
+    Tasks that ended well never change again (until a restart), so the scan resumes after
+    the last of them (``view.cursors``): a long flow costs O(1) per step, not O(tasks).
+    """
+    scope = view.scope(*scope_key)
+    key = (id(tasks), scope_key)
+    start, done = view.cursors.get(key, (0, []))
+    states: list[State] = list(done)
+    for index in range(start, len(tasks)):
+        task = tasks[index]
         if task.disabled:
             continue
         tr = scope.get(task.id)
         if tr is None:
+            view.cursors[key] = (index, states)
             return _ListStatus(create=Child(task, value, iteration))
         if not tr.current.terminal or tr.current is State.RETRIED:
+            view.cursors[key] = (index, states)
             return _ListStatus(waiting=True)
         state = effective_state(tr)
         if state in (State.FAILED, State.KILLED, State.CANCELLED):
+            view.cursors[key] = (index, states)
             return _ListStatus(failed=State.KILLED if state is State.KILLED else State.FAILED)
         states.append(state)
-    return _ListStatus(states=states)
+    view.cursors[key] = (len(tasks), states)
+    return _ListStatus(states=list(states))
 
 
 def sequential(
@@ -67,7 +80,7 @@ def sequential(
     The end state is FAILED (or KILLED) when a task failed, even if the errors tasks
     succeeded, as in Kestra; otherwise the worst of the tasks' effective states.
     """
-    scope = view.scope(parent_id, value, iteration)
+    scope = (parent_id, value, iteration)
     main = _run_list(view, tasks, scope, value, iteration)
     if main.create or main.waiting:
         return Advance(create=[main.create] if main.create else [])

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from headway.engine.view import ExecutionView
@@ -34,13 +34,39 @@ def _task_states(task_runs: list[TaskRun]) -> dict[str, Any]:
     return out
 
 
+class Variables(Mapping[str, Any]):
+    """The variables of one render. Those that cost the size of the execution to build
+    (``tasks``) are built only when an expression uses them."""
+
+    def __init__(self, values: dict[str, Any], lazy: dict[str, Callable[[], Any]]) -> None:
+        self._values = values
+        self._lazy = lazy
+
+    def __getitem__(self, name: str) -> Any:
+        try:
+            return self._values[name]
+        except KeyError:
+            make = self._lazy.pop(name, None)
+            if make is None:
+                raise
+            value = self._values[name] = make()
+            return value
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._values
+        yield from list(self._lazy)
+
+    def __len__(self) -> int:
+        return len(self._values) + len(self._lazy)
+
+
 def variables(
     view: ExecutionView,
     task_run: TaskRun | None,
     envs: Mapping[str, str],
     *,
     attempt: int | None = None,
-) -> dict[str, Any]:
+) -> Variables:
     """The expression context of a TaskRun (or of the execution when ``task_run`` is None).
 
     ``attempt`` is the attempt being run (1 for the first): ``taskrun.attemptsCount`` counts
@@ -65,8 +91,7 @@ def variables(
         "vars": flow.variables,
         "labels": {label["key"]: label["value"] for label in ex.labels},
         "outputs": view.outputs(),
-        "tasks": _task_states(ex.task_runs),
-        "envs": dict(envs),
+        "envs": envs,
     }
     if ex.trigger is not None:
         ctx["trigger"] = ex.trigger.get("variables", ex.trigger)
@@ -80,4 +105,4 @@ def variables(
         if parents:
             ctx["parents"] = [{"taskrun": _task_run_vars(p), "outputs": p.outputs} for p in parents]
             ctx["parent"] = ctx["parents"][0]
-    return ctx
+    return Variables(ctx, {"tasks": lambda: _task_states(ex.task_runs)})

@@ -23,6 +23,11 @@ class ExecutionView:
     tasks: dict[str, TaskBase] = field(default_factory=dict)
     _scopes: dict[Scope, dict[str, TaskRun]] = field(default_factory=dict)
     _by_id: dict[str, TaskRun] = field(default_factory=dict)
+    _children: dict[str, list[TaskRun]] = field(default_factory=dict)
+    # TaskRuns not known to be terminal, in creation order (pruned as they end).
+    _open: dict[str, TaskRun] = field(default_factory=dict)
+    # Where a sequential scan of a task list can resume (see ``scopes``), by list and scope.
+    cursors: dict[tuple[int, Scope], tuple[int, list[Any]]] = field(default_factory=dict)
     _outputs: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
@@ -74,19 +79,13 @@ class ExecutionView:
         self._scopes.setdefault((tr.parent_task_run_id, tr.value, tr.iteration), {})[tr.task_id] = (
             tr
         )
+        if tr.parent_task_run_id is not None:
+            self._children.setdefault(tr.parent_task_run_id, []).append(tr)
+        if not tr.current.terminal:
+            self._open[tr.id] = tr
 
     def add(self, tr: TaskRun) -> None:
         self.execution.task_runs.append(tr)
-        self._index(tr)
-
-    def replace(self, tr: TaskRun) -> None:
-        """Put a fresher copy of a TaskRun (read back from the store) in place."""
-        old = self._by_id.get(tr.id)
-        if old is None:
-            self.add(tr)
-            return
-        runs = self.execution.task_runs
-        runs[runs.index(old)] = tr
         self._index(tr)
 
     def get(self, task_run_id: str) -> TaskRun:
@@ -98,7 +97,13 @@ class ExecutionView:
         return self._scopes.get((parent_id, value, iteration), {})
 
     def children(self, parent_id: str) -> list[TaskRun]:
-        return [tr for tr in self.execution.task_runs if tr.parent_task_run_id == parent_id]
+        return self._children.get(parent_id, [])
+
+    def open(self) -> list[TaskRun]:
+        """The TaskRuns that have not ended, oldest first."""
+        for trid in [trid for trid, tr in self._open.items() if tr.current.terminal]:
+            del self._open[trid]
+        return list(self._open.values())
 
     def parents(self, tr: TaskRun) -> list[TaskRun]:
         """The chain of parent TaskRuns, nearest first."""
