@@ -62,7 +62,7 @@ class Engine:
         if batch.events:
             self.executor.wakeup.set()
         if batch.enqueue:
-            self.worker.wakeup.set()
+            self.worker.notify(min(item.ready_at for item in batch.enqueue))
         for entry in batch.logs:
             for listener in self.log_listeners:
                 listener(entry)

@@ -41,6 +41,8 @@ class Executor:
         # Called with the ids of running TaskRuns to stop (kill).
         self.on_cancel: Callable[[list[str]], None] = lambda ids: None
         self.wakeup = asyncio.Event()
+        # The earliest timer this executor committed since it last read its inbox.
+        self._timer_hint: datetime | None = None
 
     # --- creating executions ----------------------------------------------------------------
     async def create_execution(
@@ -109,12 +111,16 @@ class Executor:
         while not stop.is_set():
             # Cleared before reading the inbox, so a commit made while we read is not lost.
             self.wakeup.clear()
+            self._timer_hint = None
             worked, next_timer = await self.process_once()
-            if worked:
+            if worked and self.wakeup.is_set():
                 continue
+            # Idle until a commit of this process wakes us, a timer falls due (one we just
+            # set included), or a second passes (commits of other processes).
             timeout = 1.0
-            if next_timer is not None:
-                timeout = max(0.0, min(1.0, (next_timer - utcnow()).total_seconds()))
+            for due in (next_timer, self._timer_hint):
+                if due is not None:
+                    timeout = max(0.0, min(timeout, (due - utcnow()).total_seconds()))
             waiter = asyncio.ensure_future(self.wakeup.wait())
             stopper = asyncio.ensure_future(stop.wait())
             await asyncio.wait(
@@ -252,6 +258,9 @@ class Executor:
         if not batch:
             return
         await self.store.commit(batch)
+        for timer in batch.timers:
+            if self._timer_hint is None or timer.due_at < self._timer_hint:
+                self._timer_hint = timer.due_at
         for listener in self.listeners:
             listener(batch)
 

@@ -13,7 +13,7 @@ import os
 import socket
 import traceback
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
@@ -81,6 +81,10 @@ class Worker:
         self.wakeup = asyncio.Event()
         self.listeners: list[CommitListener] = []
         self._stopping = False
+        # True when the last claim left nothing ready: wait to be notified (or a poll).
+        self._drained = False
+        # When the earliest queued TaskRun we know of becomes ready (retries wait).
+        self._ready_hint: datetime | None = None
 
     async def run(self, stop: asyncio.Event) -> None:
         heartbeat = asyncio.create_task(self._heartbeat(stop))
@@ -89,16 +93,16 @@ class Worker:
                 # Cleared before claiming, so work enqueued while we claim is not missed.
                 self.wakeup.clear()
                 free = self.slots - len(self.running)
-                claimed: list[QueuedTaskRun] = []
-                if free > 0:
+                if free > 0 and not self._drained:
                     now = utcnow()
                     claimed = await self.store.claim(
                         self.id, free, now, now + self.lease, self.group
                     )
                     for item in claimed:
                         self._spawn(item)
-                if claimed:
-                    continue
+                    if len(claimed) == free:
+                        continue  # more may be ready
+                    self._drained = True
                 await self._idle(stop)
         finally:
             # Running TaskRuns are handed back: their leases end and they run again.
@@ -118,21 +122,35 @@ class Worker:
 
         task.add_done_callback(done)
 
-    def _done(self, task_run_id: str) -> None:
-        self.running.pop(task_run_id, None)
+    def notify(self, ready_at: datetime | None = None) -> None:
+        """TaskRuns were enqueued (ready at ``ready_at``, or now): claim again."""
+        self._drained = False
+        later = ready_at if ready_at is not None and ready_at > utcnow() else None
+        if later is not None and (self._ready_hint is None or later < self._ready_hint):
+            self._ready_hint = later
         self.wakeup.set()
 
+    def _done(self, task_run_id: str) -> None:
+        self.running.pop(task_run_id, None)
+        if not self._drained:
+            self.wakeup.set()  # a slot is free and work is left
+
     async def _idle(self, stop: asyncio.Event) -> None:
+        """Sleep until woken, until the earliest known queued TaskRun is ready, or a second
+        (work enqueued by other processes)."""
         timeout = 1.0
-        if len(self.running) < self.slots:
-            nxt = await self.store.next_ready_at()
-            if nxt is not None:
-                timeout = max(0.0, min(1.0, (nxt - utcnow()).total_seconds()))
+        if self._ready_hint is not None:
+            timeout = max(0.0, min(timeout, (self._ready_hint - utcnow()).total_seconds()))
         waiter = asyncio.ensure_future(self.wakeup.wait())
         stopper = asyncio.ensure_future(stop.wait())
         await asyncio.wait({waiter, stopper}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        woken = waiter.done()
         waiter.cancel()
         stopper.cancel()
+        if not woken and not stop.is_set():
+            # A hint fell due, or a poll: claim, and learn when the next row is ready.
+            self._drained = False
+            self._ready_hint = await self.store.next_ready_at()
 
     async def _heartbeat(self, stop: asyncio.Event) -> None:
         interval = self.lease.total_seconds() / 3
