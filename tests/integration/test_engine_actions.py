@@ -300,3 +300,34 @@ tasks:
     message: never
 """
         )
+
+
+LONG_AND_QUICK = """
+id: long_and_quick
+namespace: actions
+tasks:
+  - id: quick
+    type: io.kestra.plugin.core.log.Log
+    message: quick
+  - id: long
+    type: io.kestra.plugin.core.flow.Sleep
+    duration: PT0.6S
+"""
+
+
+async def test_a_running_task_shows_running_with_its_attempt(harness: Harness) -> None:
+    execution_id = await harness.start(LONG_AND_QUICK)
+    seen = None
+    for _ in range(100):
+        execution = await harness.engine.store.get_execution(execution_id)
+        assert execution is not None
+        runs = {tr.task_id: tr for tr in execution.task_runs}
+        if "long" in runs and runs["long"].current is State.RUNNING:
+            seen = runs["long"]
+            break
+        await asyncio.sleep(0.02)
+    assert seen is not None, "the long task never showed RUNNING while it ran"
+    assert len(seen.attempts) == 1 and seen.attempts[0].state.current is State.RUNNING
+    done = await harness.settled(execution_id)
+    assert done.current is State.SUCCESS
+    assert [len(tr.attempts) for tr in done.task_runs] == [1, 1]

@@ -51,6 +51,10 @@ class Engine:
             lease=timedelta(seconds=settings.lease_seconds),
         )
         self.executor.on_cancel = self.worker.cancel
+        # One process: TaskRuns go to the worker leased in the transaction that creates
+        # them, and results come back in memory, committed with their effects.
+        self.executor.local_worker = self.worker
+        self.worker.report = self.executor.submit
         self.executor.listeners.append(self._on_commit)
         self.worker.listeners.append(self._on_commit)
         self.log_listeners: list[LogListener] = []
@@ -60,9 +64,10 @@ class Engine:
 
     def _on_commit(self, batch: Batch) -> None:
         if batch.events:
-            self.executor.wakeup.set()
-        if batch.enqueue:
-            self.worker.notify(min(item.ready_at for item in batch.enqueue))
+            self.executor.inbox_changed()
+        unleased = [item.ready_at for item in batch.enqueue if item.worker_id is None]
+        if unleased:
+            self.worker.notify(min(unleased))
         for entry in batch.logs:
             for listener in self.log_listeners:
                 listener(entry)

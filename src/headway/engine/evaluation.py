@@ -29,6 +29,9 @@ from headway.store.base import Batch, Event, NewEvent, QueuedTaskRun, Timer
 
 log = logging.getLogger(__name__)
 
+# The sequence number of an event handed over in memory (never stored, never acknowledged).
+LOCAL_SEQ = 0
+
 ACTIVE = (State.RUNNING, State.PAUSED, State.KILLING, State.RESTARTED)
 
 
@@ -102,14 +105,15 @@ class Evaluation:
 
     def finish(self) -> Batch:
         """The batch of every change made (call once, after the last step)."""
-        if self._execution_dirty or self._dirty:
+        if self._execution_dirty:
             self.batch.executions.append(self.execution)
         self.batch.task_runs.extend(self._dirty.values())
         return self.batch
 
     # --- events -------------------------------------------------------------------------------
     def apply(self, event: Event) -> None:
-        self.batch.ack_events.append(event.seq)
+        if event.seq != LOCAL_SEQ:
+            self.batch.ack_events.append(event.seq)
         handler = getattr(self, f"_on_{event.kind}", None)
         if handler is None:
             log.warning("ignoring event of unknown kind %r", event.kind)

@@ -12,10 +12,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import datetime
-from typing import Any
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any, Protocol
 
-from headway.engine.evaluation import ACTIVE, EngineEnv, Evaluation
+from headway.engine.evaluation import ACTIVE, LOCAL_SEQ, EngineEnv, Evaluation
 from headway.engine.flows import FlowRepository
 from headway.engine.view import ExecutionView
 from headway.errors import HeadwayError, InputInvalidError, NotFoundError
@@ -24,11 +25,23 @@ from headway.flows.inputs import resolve_inputs, serialize_inputs
 from headway.flows.model import Flow
 from headway.plugins.base import SubflowRequest
 from headway.state import State
-from headway.store.base import Batch, Event, NewEvent, Store
+from headway.store.base import Batch, Event, NewEvent, QueuedTaskRun, Store
 
 log = logging.getLogger(__name__)
 
 CommitListener = Callable[[Batch], None]
+
+
+class LocalWorker(Protocol):
+    """The worker of the same process, as the executor sees it."""
+
+    id: str
+    group: str | None
+    lease: timedelta
+
+    def capacity(self) -> int: ...
+
+    def accept(self, items: list[QueuedTaskRun]) -> None: ...
 
 
 class Executor:
@@ -43,6 +56,11 @@ class Executor:
         self.wakeup = asyncio.Event()
         # The earliest timer this executor committed since it last read its inbox.
         self._timer_hint: datetime | None = None
+        # In one process with a worker: the worker's results, handed over in memory and
+        # committed with their effects (see ``submit``), and the worker to hand TaskRuns to.
+        self._submitted: list[Batch] = []
+        self._inbox_dirty = True
+        self.local_worker: LocalWorker | None = None
 
     # --- creating executions ----------------------------------------------------------------
     async def create_execution(
@@ -126,6 +144,8 @@ class Executor:
             await asyncio.wait(
                 {waiter, stopper}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
             )
+            if not waiter.done():
+                self._inbox_dirty = True  # a poll, or a timer fell due
             waiter.cancel()
             stopper.cancel()
 
@@ -136,18 +156,44 @@ class Executor:
             await self.evaluate(execution_id, [])
         return ids
 
+    def submit(self, batch: Batch) -> None:
+        """A local worker's result: its events are applied in memory, and its logs and queue
+        removals committed with the evaluation they cause (one transaction, not two)."""
+        self._submitted.append(batch)
+        self.wakeup.set()
+
+    def inbox_changed(self) -> None:
+        """Events were committed to the store (by this process): read the inbox again."""
+        self._inbox_dirty = True
+        self.wakeup.set()
+
     async def process_once(self) -> tuple[bool, datetime | None]:
-        """Handle pending events and due timers; return whether there was anything, and when
-        the next timer falls due."""
-        inbox = await self.store.inbox(utcnow())
+        """Handle submitted results, pending events and due timers; return whether there was
+        anything, and when the next timer falls due. The store's inbox is read when this
+        process committed events, and at every idle poll (events of other processes)."""
         by_execution: dict[str, list[Event]] = {}
-        for event in inbox.events:
-            by_execution.setdefault(event.execution_id, []).append(event)
-        for timer in inbox.timers:
-            by_execution.setdefault(timer.execution_id, [])
+        carried: dict[str, Batch] = {}
+        next_timer: datetime | None = None
+        if self._inbox_dirty:
+            self._inbox_dirty = False
+            inbox = await self.store.inbox(utcnow())
+            for event in inbox.events:
+                by_execution.setdefault(event.execution_id, []).append(event)
+            for timer in inbox.timers:
+                by_execution.setdefault(timer.execution_id, [])
+            next_timer = inbox.next_timer_at
+        submitted, self._submitted = self._submitted, []
+        for batch in submitted:
+            for new in batch.events:
+                event = Event(LOCAL_SEQ, new.execution_id, new.kind, new.payload)
+                by_execution.setdefault(new.execution_id, []).append(event)
+            if batch.events:  # a worker's result concerns one execution
+                own = carried.setdefault(batch.events[0].execution_id, Batch())
+                own.logs.extend(batch.logs)
+                own.dequeue.extend(batch.dequeue)
         for execution_id, evs in by_execution.items():
-            await self.evaluate(execution_id, evs)
-        return bool(by_execution), inbox.next_timer_at
+            await self.evaluate(execution_id, evs, carried.get(execution_id))
+        return bool(by_execution), next_timer
 
     async def view(self, execution_id: str) -> ExecutionView | None:
         view = self.views.get(execution_id)
@@ -164,14 +210,24 @@ class Executor:
             self.views[execution_id] = view
         return view
 
-    async def evaluate(self, execution_id: str, events: list[Event]) -> None:
+    async def evaluate(
+        self, execution_id: str, events: list[Event], carried: Batch | None = None
+    ) -> None:
+        """Apply events to an execution, advance it, commit everything in one transaction
+        (with ``carried``: a local worker's logs and queue removals)."""
         view = await self.view(execution_id)
         if view is None:
             # Events of a deleted execution: acknowledge them.
-            await self.store.commit(Batch(ack_events=[e.seq for e in events]))
+            acks = [e.seq for e in events if e.seq != LOCAL_SEQ]
+            await self.store.commit(
+                Batch(ack_events=acks, dequeue=carried.dequeue if carried else [])
+            )
             return
         now = utcnow()
         ev = Evaluation(view, self.env, now)
+        if carried is not None:
+            ev.batch.logs.extend(carried.logs)
+            ev.batch.dequeue.extend(carried.dequeue)
         for event in events:
             ev.apply(event)
         slot_free = await self._slot_free(view)
@@ -186,15 +242,38 @@ class Executor:
         batch = ev.finish()
         if ev.ended:
             await self._after_end(view, batch)
+        handed = self._lease_to_local_worker(batch, now)
         try:
             await self._commit(batch)
         except Exception:
             self.views.pop(execution_id, None)
             raise
+        if handed and self.local_worker is not None:
+            self.local_worker.accept(handed)
         if view.execution.current.terminal:
             self.views.pop(execution_id, None)
         if ev.cancel:
             self.on_cancel(ev.cancel)
+
+    def _lease_to_local_worker(self, batch: Batch, now: datetime) -> list[QueuedTaskRun]:
+        """Lease TaskRuns that are ready now to the local worker in the same transaction
+        that enqueues them, so it starts them without claiming (a lease still: if this
+        process dies, they expire and any worker claims them)."""
+        worker = self.local_worker
+        if worker is None or not batch.enqueue:
+            return []
+        room = worker.capacity()
+        handed: list[QueuedTaskRun] = []
+        for index, item in enumerate(batch.enqueue):
+            if room <= 0:
+                break
+            if item.ready_at > now or item.worker_group != worker.group or item.worker_id:
+                continue
+            item = replace(item, worker_id=worker.id, lease_until=now + worker.lease)
+            batch.enqueue[index] = item
+            handed.append(item)
+            room -= 1
+        return handed
 
     async def _slot_free(self, view: ExecutionView) -> bool:
         ex = view.execution

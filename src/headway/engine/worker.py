@@ -12,7 +12,7 @@ import logging
 import os
 import socket
 import traceback
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 
 ViewSource = Callable[[str], Awaitable[ExecutionView | None]]
 CommitListener = Callable[[Batch], None]
+
+# A TaskRun still running after this long reports its start on its own (seconds).
+STARTED_AFTER = 0.05
 
 # Keys of every task that are not properties to render before ``run``.
 _NOT_RENDERED = frozenset(
@@ -81,6 +84,10 @@ class Worker:
         self.wakeup = asyncio.Event()
         self.listeners: list[CommitListener] = []
         self._stopping = False
+        self._background: set[asyncio.Future[None]] = set()
+        # In one process with an executor: results go to it in memory, and it commits them
+        # with what they cause, in one transaction (None: commit them here).
+        self.report: Callable[[Batch], None] | None = None
         # True when the last claim left nothing ready: wait to be notified (or a poll).
         self._drained = False
         # When the earliest queued TaskRun we know of becomes ready (retries wait).
@@ -191,6 +198,26 @@ class Worker:
             kv=StoreKV(self.store, view.execution.tenant),
             min_level=task.log_level or "TRACE",
         )
+        started_event = NewEvent(
+            tr.execution_id,
+            "started",
+            {
+                "taskRunId": tr.id,
+                "attempt": item.attempt,
+                "date": iso(started),
+                "workerId": self.id,
+            },
+        )
+        # A quick task reports its start with its result (one commit); one still running
+        # after STARTED_AFTER reports it on its own, so it shows RUNNING while it runs.
+        started_reported = False
+
+        def report_started() -> None:
+            nonlocal started_reported
+            started_reported = True
+            self._in_background(self._commit(Batch(events=[started_event], logs=ctx.take_logs())))
+
+        timer = asyncio.get_running_loop().call_later(STARTED_AFTER, report_started)
         state, outputs, retryable = State.SUCCESS, None, True
         try:
             outputs = await self._run(task, ctx, renderer)
@@ -215,6 +242,8 @@ class Worker:
             state = State.FAILED
             ctx.log("ERROR", f"{type(exc).__name__}: {exc}")
             ctx.log("DEBUG", traceback.format_exc())
+        finally:
+            timer.cancel()
         payload: dict[str, Any] = {
             "taskRunId": tr.id,
             "attempt": item.attempt,
@@ -225,29 +254,36 @@ class Worker:
         }
         if ctx.labels:
             payload["labels"] = ctx.labels
+        result = NewEvent(tr.execution_id, "result", payload)
         batch = Batch(
-            events=[
-                NewEvent(
-                    tr.execution_id,
-                    "started",
-                    {
-                        "taskRunId": tr.id,
-                        "attempt": item.attempt,
-                        "date": iso(started),
-                        "workerId": self.id,
-                    },
-                ),
-                NewEvent(tr.execution_id, "result", payload),
-            ],
+            events=[result] if started_reported else [started_event, result],
             dequeue=[tr.id],
             logs=ctx.take_logs(),
         )
         await asyncio.shield(self._commit(batch))
 
+    def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
     async def _commit(self, batch: Batch) -> None:
+        if self.report is not None:
+            self.report(batch)
+            return
         await self.store.commit(batch)
         for listener in self.listeners:
             listener(batch)
+
+    def capacity(self) -> int:
+        """How many more TaskRuns this worker can take now."""
+        return max(self.slots - len(self.running), 0)
+
+    def accept(self, items: list[QueuedTaskRun]) -> None:
+        """Run TaskRuns already leased to this worker (handed over by a local executor)."""
+        for item in items:
+            if item.task_run_id not in self.running:
+                self._spawn(item)
 
     async def _run(
         self, task: TaskBase, ctx: TaskRunContext, renderer: Renderer
