@@ -9,6 +9,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from headway.errors import FlowInvalidError, Location, Problem
 from headway.flows.defaults import apply_plugin_defaults
+from headway.flows.expressions_check import check_expressions
 from headway.flows.inputs import Input
 from headway.flows.model import Flow
 from headway.flows.problems import validation_problems
@@ -51,6 +52,7 @@ def validate_data(
         return None, [Problem(message, Location((), smap.file, where.line or 1, where.column or 1))]
     data, findings = apply_plugin_defaults(data, task_types)
     findings += check_data(data)
+    findings += check_expressions(data)
     problems: list[Problem] = []
     flow: Flow | None = None
     try:
