@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from headway.engine import scopes
+from headway.engine.flowable_context import EvaluationFlowableContext
 from headway.engine.rendering import Renderer, StoreBridge
 from headway.engine.retry import retry_delay
 from headway.engine.variables import variables
@@ -24,7 +25,7 @@ from headway.execution import Attempt, LogEntry, StateRecord, TaskRun, new_id, p
 from headway.flows.tasks import TaskBase
 from headway.flows.values import InputValueError, convert_value, serialize_value
 from headway.plugins.base import Advance, Child, FlowableTask, SubflowRequest
-from headway.state import State, worst
+from headway.state import State
 from headway.store.base import Batch, Event, NewEvent, QueuedTaskRun, Timer
 
 log = logging.getLogger(__name__)
@@ -312,7 +313,7 @@ class Evaluation:
         return changed
 
     def _advance_flowable(self, tr: TaskRun, task: FlowableTask) -> bool:
-        ctx = FlowableContextImpl(self, tr)
+        ctx = EvaluationFlowableContext(self, tr)
         try:
             adv = task.advance(ctx)
         except HeadwayError as exc:
@@ -469,87 +470,3 @@ class Evaluation:
                 )
             )
         self.log("INFO", f"execution {ex.current.value}")
-
-
-class FlowableContextImpl:
-    """:class:`headway.plugins.base.FlowableContext` over an evaluation."""
-
-    def __init__(self, evaluation: Evaluation, tr: TaskRun) -> None:
-        self._ev = evaluation
-        self._tr = tr
-        self._renderer: Renderer | None = None
-
-    @property
-    def task_run(self) -> TaskRun:
-        return self._tr
-
-    @property
-    def now(self) -> datetime:
-        return self._ev.now
-
-    def _r(self) -> Renderer:
-        if self._renderer is None:
-            self._renderer = self._ev.renderer(self._tr)
-        return self._renderer
-
-    def render(self, value: Any) -> Any:
-        return self._r().render(value)
-
-    def render_typed(self, template: str) -> Any:
-        return self._r().render_typed(template)
-
-    def truthy(self, value: Any) -> bool:
-        return self._r().truthy(value)
-
-    def children(self, value: str | None = None, *, any_value: bool = False) -> list[TaskRun]:
-        kids = self._ev.view.children(self._tr.id)
-        return kids if any_value else [k for k in kids if k.value == value]
-
-    def sequential(
-        self,
-        tasks: list[TaskBase],
-        *,
-        value: str | None = None,
-        iteration: int | None = None,
-        errors: list[TaskBase] | None = None,
-        finally_: list[TaskBase] | None = None,
-    ) -> Advance:
-        return scopes.sequential(
-            self._ev.view,
-            self._tr.id,
-            tasks,
-            value=value,
-            iteration=iteration,
-            errors=errors,
-            finally_=finally_,
-        )
-
-    def parallel(
-        self,
-        tasks: list[TaskBase],
-        *,
-        value: str | None = None,
-        iteration: int | None = None,
-        concurrent: int = 0,
-    ) -> Advance:
-        return scopes.parallel(
-            self._ev.view,
-            self._tr.id,
-            tasks,
-            value=value,
-            iteration=iteration,
-            concurrent=concurrent,
-        )
-
-    def outputs_of(self, task_id: str) -> Any:
-        return self._ev.view.outputs().get(task_id)
-
-    def log(self, level: str, message: str) -> None:
-        self._ev.log(level, message, self._tr)
-
-    def resume_inputs(self) -> dict[str, Any] | None:
-        resumed = self._tr.extra.get("resumed")
-        return resumed if isinstance(resumed, dict) else None
-
-    def worst(self, states: list[State]) -> State:
-        return worst(states)
