@@ -72,6 +72,7 @@ class Renderer:
             "render": self._render_function,
             "kv": self._kv,
             "errorLogs": self._error_logs,
+            "currentEachOutput": self._current_each_output,
         }
 
     def render(self, value: Any) -> Any:
@@ -119,6 +120,24 @@ class Renderer:
                 raise ExpressionError(f"kv(): no key '{key}' in namespace '{ns}'")
             return None
         return entry.value
+
+    def _current_each_output(self, outputs: Any) -> Any:
+        """The outputs of a task for the loop iteration being run: ``outputs.t`` indexed by
+        the loop values from the outermost parent to this TaskRun (Kestra's
+        ``currentEachOutput(outputs.t)``)."""
+        values: list[Any] = [p["taskrun"]["value"] for p in reversed(self._get("parents", []))]
+        values.append(self._get("taskrun", {}).get("value"))
+        node = outputs
+        for value in values:
+            if isinstance(node, dict) and value is not None and value in node:
+                node = node[value]
+        return node
+
+    def _get(self, name: str, default: Any) -> Any:
+        try:
+            return self.variables[name]
+        except KeyError:
+            return default
 
     def _error_logs(self) -> list[dict[str, Any]]:
         if self._bridge is None or self._execution_id is None:
