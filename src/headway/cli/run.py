@@ -11,6 +11,7 @@ import click
 from headway.cli.errors import EXIT_FAILED, EXIT_OK
 from headway.cli.local import LogPrinter, load_flow, local_engine, local_flows
 from headway.execution import Execution
+from headway.flows.inputs import unknown_inputs
 from headway.settings import Settings
 from headway.state import State
 
@@ -80,6 +81,8 @@ def run(
     given = parse_pairs(inputs, "--input")
     label_map = parse_pairs(labels, "--label")
     flow, source = load_flow(flow_file)
+    for unknown in unknown_inputs(flow.inputs, given):
+        click.echo(f"warning: flow '{flow.uid}' has no input '{unknown}'; ignored", err=True)
     local = local_flows(flows_dir or flow_file.parent)
     settings = Settings.load()
 

@@ -87,9 +87,6 @@ class EvaluationFlowableContext:
             concurrent=concurrent,
         )
 
-    def outputs_of(self, task_id: str) -> Any:
-        return self._ev.view.outputs().get(task_id)
-
     def log(self, level: str, message: str) -> None:
         self._ev.log(level, message, self._tr)
 

@@ -181,10 +181,6 @@ class FlowableContext(Protocol):
         """Run ``tasks`` at once, at most ``concurrent`` at a time (0: no limit)."""
         ...
 
-    def outputs_of(self, task_id: str) -> Any:
-        """The outputs of a task as seen from here (keyed by value inside loops)."""
-        ...
-
     def log(self, level: str, message: str) -> None: ...
 
     def resume_inputs(self) -> dict[str, Any] | None:
