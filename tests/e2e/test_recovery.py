@@ -33,9 +33,11 @@ def _flow() -> str:
     return "id: twenty\nnamespace: recovery\ntasks:\n" + "".join(tasks)
 
 
-def _kill_at_random(cli: Cli, args: list[str], rng: random.Random) -> None:
+def _kill_at_random(
+    cli: Cli, args: list[str], rng: random.Random, window: tuple[float, float] = (0.0, 1.6)
+) -> None:
     proc = cli.start(*args)
-    time.sleep(rng.uniform(0.0, 1.6))
+    time.sleep(rng.uniform(*window))
     proc.send_signal(signal.SIGKILL)
     proc.communicate(timeout=30)
 
@@ -68,3 +70,58 @@ def test_kill_9_at_random_points_then_recover(cli: Cli, tmp_path: Path) -> None:
         for n in range(STEPS):
             said = [entry for entry in logs if entry["message"].startswith(f"step-{n:02d} ")]
             assert len(said) == 1, f"step {n} logged {len(said)} times"
+
+
+FANOUT = """\
+id: fanout
+namespace: recovery
+tasks:
+  - id: each
+    type: io.kestra.plugin.core.flow.ForEach
+    values: ["a", "b", "c", "d", "e"]
+    concurrencyLimit: 0
+    tasks:
+      - id: say
+        type: io.kestra.plugin.core.log.Log
+        message: "item {{ taskrun.value }} of {{ execution.id }}"
+      - id: nap
+        type: io.kestra.plugin.core.flow.Sleep
+        duration: PT0.1S
+  - id: after
+    type: io.kestra.plugin.core.flow.Parallel
+    tasks:
+      - id: left
+        type: io.kestra.plugin.core.log.Log
+        message: "left of {{ execution.id }}"
+      - id: right
+        type: io.kestra.plugin.core.flow.Sleep
+        duration: PT0.3S
+  - id: last
+    type: io.kestra.plugin.core.log.Log
+    message: "last of {{ execution.id }}"
+"""
+
+
+@pytest.mark.slow
+def test_one_execution_killed_again_and_again(cli: Cli, tmp_path: Path) -> None:
+    flow = tmp_path / "fanout.yaml"
+    flow.write_text(FANOUT)
+    rng = random.Random(int(os.environ.get("HEADWAY_RECOVERY_SEED", "7")))
+    while True:
+        _kill_at_random(cli, ["run", str(flow)], rng, (0.3, 0.8))
+        if cli.json("executions", "list", "--json")["total"]:
+            break
+    for _ in range(ROUNDS):
+        _kill_at_random(cli, ["executions", "recover"], rng, (0.3, 0.9))
+    cli.json("executions", "recover", "--json")
+    (summary,) = cli.json("executions", "list", "--json")["results"]
+    execution = cli.json("executions", "get", summary["id"], "--json")
+    assert execution["state"]["current"] == "SUCCESS"
+    runs = execution["taskRunList"]
+    keys = sorted((tr["taskId"], tr["value"] or "") for tr in runs)
+    assert len(keys) == len(set(keys)), keys
+    assert len(runs) == 1 + 2 * 5 + 3 + 1
+    assert all(tr["state"]["current"] == "SUCCESS" for tr in runs)
+    messages = [e["message"] for e in cli.json("executions", "logs", summary["id"], "--json")]
+    for text in [f"item {v} " for v in "abcde"] + ["left of", "last of"]:
+        assert sum(m.startswith(text) for m in messages) == 1, (text, messages)

@@ -21,7 +21,7 @@ from headway.engine.retry import retry_delay
 from headway.engine.variables import variables
 from headway.engine.view import ExecutionView
 from headway.errors import HeadwayError
-from headway.execution import Attempt, LogEntry, StateRecord, TaskRun, new_id, parse_iso
+from headway.execution import Attempt, Execution, LogEntry, StateRecord, TaskRun, new_id, parse_iso
 from headway.flows.tasks import TaskBase
 from headway.flows.values import InputValueError, convert_value, serialize_value
 from headway.plugins.base import Advance, Child, FlowableTask, SubflowRequest
@@ -69,7 +69,7 @@ class Evaluation:
 
     # --- bookkeeping --------------------------------------------------------------------------
     @property
-    def execution(self) -> Any:
+    def execution(self) -> Execution:
         return self.view.execution
 
     def _touch(self, tr: TaskRun) -> None:
