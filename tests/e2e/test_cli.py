@@ -202,3 +202,11 @@ def test_subflows_are_found_beside_the_flow_or_in_flows_dir(cli: Cli, tmp_path: 
     (elsewhere / "child.yaml").write_text(CHILD.replace("hello", "hi"))
     done = cli.json("run", str(parent), "--flows", str(elsewhere), "--json")
     assert done["outputs"] == {"answer": "hi parent"}
+
+
+def test_unreadable_files_beside_the_flow_do_not_matter(cli: Cli, tmp_path: Path) -> None:
+    (tmp_path / "binary.yaml").write_bytes(b"\xff\xfe\x00")
+    (tmp_path / "broken.yaml").write_text("id: [\n")
+    done = cli.run("run", str(_write(tmp_path, "typed.yaml", TYPED_INPUT)), "-i", "count=2")
+    assert done.returncode == 0, done.stderr
+    assert "count is 2" in done.stderr

@@ -42,23 +42,37 @@ def load_flow(path: Path) -> tuple[Flow, str]:
     return parse_flow(source, file=str(path), task_types=default_registry()), source
 
 
-def local_flows(directory: Path) -> dict[tuple[str, str], LocalFlow]:
-    """The flows of a directory by namespace and id (read, not validated: a flow is
-    validated when it is used)."""
-    found: dict[tuple[str, str], LocalFlow] = {}
-    for path in flow_files(directory):
-        source = read_text(path)
-        try:
-            data = yaml.safe_load(source)
-        except yaml.YAMLError:
-            continue
-        if (
-            isinstance(data, dict)
-            and isinstance(data.get("namespace"), str)
-            and isinstance(data.get("id"), str)
-        ):
-            found[(data["namespace"], data["id"])] = LocalFlow(source, str(path))
-    return found
+class FlowDirectory:
+    """The flows of a directory tree, by namespace and id, read the first time one is looked
+    up (most runs need none). Files that cannot be read or parsed are skipped: a flow is
+    validated when it is used."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._found: dict[tuple[str, str], LocalFlow] | None = None
+
+    def find(self, namespace: str, flow_id: str) -> LocalFlow | None:
+        if self._found is None:
+            self._found = self._scan()
+        return self._found.get((namespace, flow_id))
+
+    def _scan(self) -> dict[tuple[str, str], LocalFlow]:
+        found: dict[tuple[str, str], LocalFlow] = {}
+        if not self.directory.is_dir():
+            return found
+        for path in flow_files(self.directory):
+            try:
+                source = path.read_text(encoding="utf-8")
+                data = yaml.safe_load(source)
+            except (OSError, UnicodeDecodeError, yaml.YAMLError):
+                continue
+            if (
+                isinstance(data, dict)
+                and isinstance(data.get("namespace"), str)
+                and isinstance(data.get("id"), str)
+            ):
+                found.setdefault((data["namespace"], data["id"]), LocalFlow(source, str(path)))
+        return found
 
 
 @contextlib.asynccontextmanager
@@ -96,13 +110,18 @@ class LogPrinter:
 @contextlib.asynccontextmanager
 async def local_engine(
     settings: Settings,
-    local: dict[tuple[str, str], LocalFlow] | None = None,
+    directory: FlowDirectory | None = None,
     *,
     printer: LogPrinter | None = None,
 ) -> AsyncIterator[Engine]:
     async with local_store(settings) as store:
         registry = default_registry()
-        flows = FlowRepository(store, registry, tenant=settings.tenant, local=local)
+        flows = FlowRepository(
+            store,
+            registry,
+            tenant=settings.tenant,
+            find_local=directory.find if directory is not None else None,
+        )
         engine = Engine(store, settings, registry=registry, flows=flows)
         if printer is not None:
             engine.log_listeners.append(printer.on_log)

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from headway.cli.errors import EXIT_FAILED, EXIT_OK
-from headway.cli.local import LogPrinter, load_flow, local_engine, local_flows
+from headway.cli.local import FlowDirectory, LogPrinter, load_flow, local_engine
 from headway.execution import Execution
 from headway.flows.inputs import unknown_inputs
 from headway.settings import Settings
@@ -60,7 +60,7 @@ def summary(execution: Execution) -> str:
 @click.option(
     "--flows",
     "flows_dir",
-    type=click.Path(path_type=Path, file_okay=False),
+    type=click.Path(path_type=Path, exists=True, file_okay=False),
     help="Where subflows are found (default: the flow file's directory).",
 )
 @click.option(
@@ -83,13 +83,13 @@ def run(
     flow, source = load_flow(flow_file)
     for unknown in unknown_inputs(flow.inputs, given):
         click.echo(f"warning: flow '{flow.uid}' has no input '{unknown}'; ignored", err=True)
-    local = local_flows(flows_dir or flow_file.parent)
+    directory = FlowDirectory(flows_dir or flow_file.parent)
     settings = Settings.load()
 
     printer = LogPrinter(only_followed=True)
 
     async def go() -> Execution:
-        async with local_engine(settings, local, printer=printer) as engine:
+        async with local_engine(settings, directory, printer=printer) as engine:
             engine.flows.add_local(flow, source, str(flow_file))
             latest, revision = await engine.flows.latest(flow.namespace, flow.id)
             created = await engine.executor.create_execution(

@@ -7,6 +7,7 @@ so that recovery finds exactly what ran.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from headway.errors import NotFoundError
@@ -30,11 +31,14 @@ class FlowRepository:
         *,
         tenant: str = "main",
         local: dict[tuple[str, str], LocalFlow] | None = None,
+        find_local: Callable[[str, str], LocalFlow | None] | None = None,
     ) -> None:
         self.store = store
         self.task_types = task_types
         self.tenant = tenant
         self.local = dict(local or {})
+        # Looks a flow up among local files when it is not in ``local`` (a subflow).
+        self.find_local = find_local
         self._parsed: dict[tuple[str, str, int], Flow] = {}
 
     def add_local(self, flow: Flow, source: str, file: str) -> None:
@@ -44,6 +48,8 @@ class FlowRepository:
         """The flow to start now: a local file's version first (saved as a revision), else
         the store's latest."""
         local = self.local.get((namespace, flow_id))
+        if local is None and self.find_local is not None:
+            local = self.find_local(namespace, flow_id)
         if local is not None:
             record = await self.store.save_flow(self.tenant, namespace, flow_id, local.source)
             flow = self._parse(record.source, local.file, namespace, flow_id, record.revision)
