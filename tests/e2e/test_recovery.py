@@ -125,3 +125,45 @@ def test_one_execution_killed_again_and_again(cli: Cli, tmp_path: Path) -> None:
     messages = [e["message"] for e in cli.json("executions", "logs", summary["id"], "--json")]
     for text in [f"item {v} " for v in "abcde"] + ["left of", "last of"]:
         assert sum(m.startswith(text) for m in messages) == 1, (text, messages)
+
+
+TIMERS = """\
+id: timers
+namespace: recovery
+tasks:
+  - id: wait
+    type: io.kestra.plugin.core.flow.Pause
+    delay: PT1S
+  - id: flaky
+    type: io.kestra.plugin.core.execution.Fail
+    condition: "{{ taskrun.attemptsCount < 2 }}"
+    retry:
+      type: constant
+      interval: PT0.5S
+      maxAttempts: 5
+  - id: done
+    type: io.kestra.plugin.core.log.Log
+    message: done
+"""
+
+
+def test_a_pause_delay_and_retries_survive_a_kill(cli: Cli, tmp_path: Path) -> None:
+    flow = tmp_path / "timers.yaml"
+    flow.write_text(TIMERS)
+    proc = cli.start("run", str(flow))
+    for _ in range(100):
+        listed = cli.json("executions", "list", "--json")
+        if listed["total"] and listed["results"][0]["state"]["current"] == "PAUSED":
+            break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=30)
+    (recovered,) = cli.json("executions", "recover", "--json")
+    assert recovered["state"]["current"] == "SUCCESS"
+    runs = {tr["taskId"]: tr for tr in recovered["taskRunList"]}
+    assert len(runs["flaky"]["attempts"]) == 3
+    assert [a["state"]["current"] for a in runs["flaky"]["attempts"]] == [
+        "FAILED",
+        "FAILED",
+        "SUCCESS",
+    ]

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from headway.durations import format_duration
 from headway.engine import scopes
 from headway.engine.flowable_context import EvaluationFlowableContext
 from headway.engine.rendering import Renderer, StoreBridge
@@ -181,7 +182,9 @@ class Evaluation:
             return False
         tr.state.transition(State.RETRYING, self.now)
         tr.next_retry_date = self.now + delay
-        self.log("WARN", f"attempt {len(tr.attempts)} failed; retrying in {delay}", tr)
+        self.log(
+            "WARN", f"attempt {len(tr.attempts)} failed; retrying in {format_duration(delay)}", tr
+        )
         self._enqueue(tr, task, len(tr.attempts) + 1, tr.next_retry_date)
         return True
 

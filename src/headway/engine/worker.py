@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from headway.durations import format_duration
 from headway.engine.evaluation import EngineEnv
 from headway.engine.rendering import Renderer
 from headway.engine.run_context import StoreKV, TaskRunContext
@@ -231,7 +232,9 @@ class Worker:
             ctx.log("WARN", "killed")
         except TimeoutError:
             state = State.FAILED
-            ctx.log("ERROR", f"timed out after {task.timeout}")
+            limit = task.timeout
+            shown = format_duration(limit) if isinstance(limit, timedelta) else str(limit)
+            ctx.log("ERROR", f"timed out after {shown}")
         except TaskFailure as failure:
             state, retryable = State.FAILED, failure.retryable
             ctx.log("ERROR", failure.message)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any, Literal
 
 from pydantic import AliasChoices, Field
 
+from headway.durations import format_duration
 from headway.errors import InputInvalidError
 from headway.execution import iso, parse_iso
 from headway.flows.inputs import Input, resolve_inputs, serialize_inputs
@@ -40,7 +42,12 @@ class Pause(FlowableTask):
         if paused_at_text is None:
             ctx.log(
                 "INFO",
-                "paused" + (f" for {self.delay}" if self.delay else ", waiting to be resumed"),
+                "paused"
+                + (
+                    f" for {format_duration(self.delay)}"
+                    if self.delay
+                    else ", waiting to be resumed"
+                ),
             )
             extra: dict[str, Any] = {"pausedAt": iso(ctx.now)}
             deadline = self._deadline(ctx.now)
@@ -58,9 +65,9 @@ class Pause(FlowableTask):
                 "FAIL": State.FAILED,
                 "CANCEL": State.KILLED,
             }[self.behavior]
-            ctx.log("INFO", f"pause of {self.delay} ended: {end.value}")
+            ctx.log("INFO", f"pause of {format_duration(self.delay)} ended: {end.value}")
             return Advance(done=end)
-        ctx.log("ERROR", f"not resumed within {self.timeout}")
+        ctx.log("ERROR", f"not resumed within {format_duration(self.timeout or timedelta(0))}")
         return Advance(done=State.FAILED)
 
     def _deadline(self, start: Any) -> Any:
