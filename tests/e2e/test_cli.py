@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
 from pathlib import Path
 
 import pytest
@@ -210,3 +211,37 @@ def test_unreadable_files_beside_the_flow_do_not_matter(cli: Cli, tmp_path: Path
     done = cli.run("run", str(_write(tmp_path, "typed.yaml", TYPED_INPUT)), "-i", "count=2")
     assert done.returncode == 0, done.stderr
     assert "count is 2" in done.stderr
+
+
+SLOW = """\
+id: slow
+namespace: cli
+tasks:
+  - id: nap
+    type: io.kestra.plugin.core.flow.Sleep
+    duration: PT30S
+"""
+
+
+def test_kill_from_another_process(cli: Cli, tmp_path: Path) -> None:
+    proc = cli.start("run", str(_write(tmp_path, "slow.yaml", SLOW)), "--json")
+    try:
+        execution_id = None
+        for _ in range(200):
+            listed = cli.json("executions", "list", "--json")
+            if listed["total"]:
+                execution_id = listed["results"][0]["id"]
+                break
+        assert execution_id is not None
+        # The run holds the engine; kill it, as an operator would, then end the execution.
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate(timeout=30)
+        done = cli.run("executions", "kill", execution_id, "--json")
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout)["state"]["current"] == "KILLED"
+        again = cli.run("executions", "kill", execution_id)
+        assert again.returncode == 1 and "already ended KILLED" in again.stderr
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate(timeout=30)
