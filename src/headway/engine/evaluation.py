@@ -410,6 +410,8 @@ class Evaluation:
         self.batch.enqueue.append(
             QueuedTaskRun(tr.id, tr.execution_id, attempt, ready_at, worker_group=group)
         )
+        if group is not None and attempt == 1:
+            self.log("INFO", f"waiting for a worker of group '{group}'", tr)
 
     def _end(self, state: State) -> bool:
         """The flow's tasks are done: run afterExecution, compute outputs, end."""
