@@ -10,6 +10,7 @@ computation over the in-memory view: it does no I/O.
 from __future__ import annotations
 
 import logging
+import traceback
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -216,6 +217,22 @@ class Evaluation:
         tr.extra["subflowOutputs"] = payload.get("outputs")
         self._touch(tr)
 
+    def fail(self, message: str) -> None:
+        """End the execution FAILED at once: every open TaskRun FAILED (running ones are
+        stopped), ``message`` in the logs."""
+        self.log("ERROR", message)
+        for tr in self.view.open():
+            if tr.current is State.RUNNING and not isinstance(
+                self.view.task(tr.task_id), FlowableTask
+            ):
+                self.cancel.append(tr.id)
+            tr.state.transition(State.FAILED, self.now)
+            self.batch.dequeue.append(tr.id)
+            self._touch(tr)
+        self.execution.state.transition(State.FAILED, self.now)
+        self._touch_execution()
+        self._ended()
+
     def _on_kill(self, payload: dict[str, Any]) -> None:
         ex = self.execution
         if ex.current.terminal or ex.current is State.KILLING:
@@ -321,6 +338,10 @@ class Evaluation:
             adv = task.advance(ctx)
         except HeadwayError as exc:
             self.log("ERROR", exc.message, tr)
+            adv = Advance(done=State.FAILED)
+        except Exception as exc:  # noqa: BLE001 - the boundary around plugin code
+            self.log("ERROR", f"{type(exc).__name__}: {exc}", tr)
+            self.log("DEBUG", "".join(traceback.format_exception(exc)), tr)
             adv = Advance(done=State.FAILED)
         return self._apply_advance(tr, adv)
 

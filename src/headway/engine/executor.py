@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import traceback
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -192,8 +193,38 @@ class Executor:
                 own.logs.extend(batch.logs)
                 own.dequeue.extend(batch.dequeue)
         for execution_id, evs in by_execution.items():
-            await self.evaluate(execution_id, evs, carried.get(execution_id))
+            try:
+                await self.evaluate(execution_id, evs, carried.get(execution_id))
+            except Exception as exc:  # noqa: BLE001 - one broken execution must not stop the rest
+                await self._fail(execution_id, evs, carried.get(execution_id), exc)
         return bool(by_execution), next_timer
+
+    async def _fail(
+        self, execution_id: str, events: list[Event], carried: Batch | None, error: Exception
+    ) -> None:
+        """End an execution whose evaluation raised (a bug, here or in a plugin): its events
+        applied (a finished task keeps its result), then its open TaskRuns and itself
+        FAILED, with the error in its logs."""
+        self.views.pop(execution_id, None)
+        view = await self.view(execution_id)
+        if view is None or view.execution.current.terminal:
+            acks = [e.seq for e in events if e.seq != LOCAL_SEQ]
+            await self.store.commit(Batch(ack_events=acks))
+            self.views.pop(execution_id, None)
+            return
+        ev = Evaluation(view, self.env, utcnow())
+        if carried is not None:
+            ev.batch.logs.extend(carried.logs)
+            ev.batch.dequeue.extend(carried.dequeue)
+        for event in events:
+            ev.apply(event)
+        ev.fail(f"internal error: {type(error).__name__}: {error}")
+        ev.log("DEBUG", "".join(traceback.format_exception(error)))
+        batch = ev.finish()
+        self.views.pop(execution_id, None)
+        await self._commit(batch)
+        if ev.cancel:
+            self.on_cancel(ev.cancel)
 
     async def view(self, execution_id: str) -> ExecutionView | None:
         view = self.views.get(execution_id)
