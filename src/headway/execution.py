@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from headway.durations import format_duration
+from headway.masking import MASK, Masker
 from headway.state import State, check_transition
 
 JSON = dict[str, Any]
@@ -127,7 +128,7 @@ class TaskRun:
     def current(self) -> State:
         return self.state.current
 
-    def to_json(self, *, namespace: str, flow_id: str) -> JSON:
+    def to_json(self, *, namespace: str, flow_id: str, masker: Masker | None = None) -> JSON:
         out: JSON = {
             "id": self.id,
             "executionId": self.execution_id,
@@ -137,7 +138,7 @@ class TaskRun:
             "parentTaskRunId": self.parent_task_run_id,
             "value": self.value,
             "attempts": [a.to_json() for a in self.attempts],
-            "outputs": self.outputs,
+            "outputs": masker.value(self.outputs) if masker else self.outputs,
             "state": self.state.to_json(),
         }
         if self.iteration is not None:
@@ -216,8 +217,20 @@ class Execution:
                 return tr
         raise KeyError(task_run_id)
 
-    def to_json(self) -> JSON:
-        """Kestra's JSON shape of an execution (the API, `headway run --json`)."""
+    @property
+    def secret_inputs(self) -> list[str]:
+        """The ids of the inputs of type SECRET (their values are masked when shown)."""
+        ids = self.extra.get("secretInputs") or []
+        return [str(i) for i in ids]
+
+    def secret_values(self) -> list[str]:
+        return [str(self.inputs[i]) for i in self.secret_inputs if self.inputs.get(i)]
+
+    def to_json(self, masker: Masker | None = None) -> JSON:
+        """Kestra's JSON shape of an execution (the API, `headway run --json`), with secrets
+        masked: SECRET inputs always, and every value ``masker`` knows."""
+        masker = (masker or Masker()).with_secrets(self.secret_values())
+        inputs = {k: (MASK if k in self.secret_inputs else v) for k, v in self.inputs.items()}
         out: JSON = {
             "id": self.id,
             "namespace": self.namespace,
@@ -225,16 +238,17 @@ class Execution:
             "flowRevision": self.flow_revision,
             "tenantId": self.tenant,
             "state": self.state.to_json(),
-            "inputs": self.inputs,
-            "outputs": self.outputs,
+            "inputs": masker.value(inputs),
+            "outputs": masker.value(self.outputs),
             "labels": self.labels,
             "variables": self.variables,
-            "trigger": self.trigger,
+            "trigger": masker.value(self.trigger),
             "parentId": self.parent_id,
             "originalId": self.original_id or self.id,
             "scheduleDate": iso(self.schedule_date) if self.schedule_date else None,
             "taskRunList": [
-                tr.to_json(namespace=self.namespace, flow_id=self.flow_id) for tr in self.task_runs
+                tr.to_json(namespace=self.namespace, flow_id=self.flow_id, masker=masker)
+                for tr in self.task_runs
             ],
             "deleted": False,
         }

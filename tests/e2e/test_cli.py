@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import shutil
 import signal
@@ -245,3 +246,27 @@ def test_kill_from_another_process(cli: Cli, tmp_path: Path) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.communicate(timeout=30)
+
+
+SECRET_FLOW = """\
+id: secret
+namespace: cli
+tasks:
+  - id: echo
+    type: io.kestra.plugin.core.debug.Return
+    format: "key is {{ secret('WEBHOOK_KEY') }}"
+  - id: say
+    type: io.kestra.plugin.core.log.Log
+    message: "{{ outputs.echo.value }}"
+"""
+
+
+def test_secrets_never_reach_the_output(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SECRET_WEBHOOK_KEY", base64.b64encode(b"very-secret-key").decode())
+    done = cli.run("run", str(_write(tmp_path, "secret.yaml", SECRET_FLOW)), "--json")
+    assert done.returncode == 0, done.stderr
+    assert "very-secret-key" not in done.stdout + done.stderr
+    assert "key is ******" in done.stderr
+    assert json.loads(done.stdout)["taskRunList"][0]["outputs"] == {"value": "key is ******"}

@@ -14,6 +14,7 @@ from headway.cli.run import exit_code, parse_pairs, summary
 from headway.errors import HeadwayError, NotFoundError
 from headway.execution import Execution, iso
 from headway.flows.inputs import resolve_inputs
+from headway.masking import Masker
 from headway.plugins.flowable.pause import Pause
 from headway.settings import Settings
 from headway.state import State
@@ -23,6 +24,10 @@ from headway.store import ExecutionQuery
 @click.group()
 def executions() -> None:
     """Inspect and act on executions in the local store."""
+
+
+def _masker(settings: Settings) -> Masker:
+    return Masker(settings.secrets.values())
 
 
 def _echo_json(value: Any) -> None:
@@ -73,7 +78,7 @@ def list_executions(
 
     found, total = asyncio.run(go())
     if as_json:
-        _echo_json({"results": [e.to_json() for e in found], "total": total})
+        _echo_json({"results": [e.to_json(_masker(settings)) for e in found], "total": total})
         return
     for execution in found:
         click.echo(_line(execution))
@@ -93,9 +98,10 @@ async def _get(settings: Settings, execution_id: str) -> Execution:
 @click.option("--json", "as_json", is_flag=True)
 def get_execution(execution_id: str, as_json: bool) -> None:
     """Show one execution and its TaskRuns."""
-    execution = asyncio.run(_get(Settings.load(), execution_id))
+    settings = Settings.load()
+    execution = asyncio.run(_get(settings, execution_id))
     if as_json:
-        _echo_json(execution.to_json())
+        _echo_json(execution.to_json(_masker(settings)))
         return
     click.echo(_line(execution))
     for tr in execution.task_runs:
@@ -143,7 +149,7 @@ def recover(as_json: bool) -> None:
 
     done = asyncio.run(go())
     if as_json:
-        _echo_json([e.to_json() for e in done])
+        _echo_json([e.to_json(_masker(settings)) for e in done])
     else:
         for execution in done:
             click.echo(_line(execution))
@@ -198,7 +204,7 @@ def resume(execution_id: str, inputs: tuple[str, ...], as_json: bool) -> None:
 
     execution = asyncio.run(go())
     if as_json:
-        _echo_json(execution.to_json())
+        _echo_json(execution.to_json(_masker(settings)))
     click.echo(summary(execution), err=True)
     raise click.exceptions.Exit(exit_code(execution))
 
@@ -214,6 +220,6 @@ def kill(execution_id: str, as_json: bool) -> None:
         raise HeadwayError(f"execution '{execution_id}' already ended {execution.current.value}")
     execution = asyncio.run(_act(settings, execution_id, "kill", {}))
     if as_json:
-        _echo_json(execution.to_json())
+        _echo_json(execution.to_json(_masker(settings)))
     click.echo(summary(execution), err=True)
     raise click.exceptions.Exit(EXIT_OK if execution.current is State.KILLED else EXIT_FAILED)

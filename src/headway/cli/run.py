@@ -12,6 +12,7 @@ from headway.cli.errors import EXIT_FAILED, EXIT_OK
 from headway.cli.local import FlowDirectory, LogPrinter, load_flow, local_engine
 from headway.execution import Execution
 from headway.flows.inputs import unknown_inputs
+from headway.masking import Masker
 from headway.settings import Settings
 from headway.state import State
 
@@ -100,6 +101,6 @@ def run(
 
     execution = asyncio.run(go())
     if as_json:
-        click.echo(json.dumps(execution.to_json(), indent=2))
+        click.echo(json.dumps(execution.to_json(Masker(settings.secrets.values())), indent=2))
     click.echo(summary(execution), err=True)
     raise click.exceptions.Exit(exit_code(execution))

@@ -19,6 +19,7 @@ from headway.engine.leases import release_dead_local_leases
 from headway.engine.rendering import StoreBridge
 from headway.engine.worker import Worker
 from headway.execution import Execution, LogEntry
+from headway.masking import Masker
 from headway.plugins.flowable.pause import RESUMES_AT
 from headway.plugins.registry import Registry, default_registry
 from headway.settings import Settings
@@ -41,7 +42,11 @@ class Engine:
         self.settings = settings
         self.registry = registry or default_registry()
         self.flows = flows or FlowRepository(store, self.registry, tenant=settings.tenant)
-        self.env = EngineEnv(envs=dict(settings.envs), secrets=dict(settings.secrets))
+        self.env = EngineEnv(
+            envs=dict(settings.envs),
+            secrets=dict(settings.secrets),
+            masker=Masker(settings.secrets.values()),
+        )
         self.executor = Executor(store, self.flows, self.env)
         self.worker = Worker(
             store,

@@ -26,6 +26,7 @@ from headway.errors import HeadwayError
 from headway.execution import Attempt, Execution, LogEntry, StateRecord, TaskRun, new_id, parse_iso
 from headway.flows.tasks import TaskBase
 from headway.flows.values import InputValueError, convert_value, serialize_value
+from headway.masking import Masker
 from headway.plugins.base import Advance, Child, FlowableTask, SubflowRequest
 from headway.state import State
 from headway.store.base import Batch, Event, NewEvent, QueuedTaskRun, Timer
@@ -45,6 +46,11 @@ class EngineEnv:
     envs: dict[str, str] = field(default_factory=dict)
     secrets: dict[str, str] = field(default_factory=dict)
     bridge: StoreBridge | None = None
+    # Masks the configured secrets' values in logs (per execution: its SECRET inputs too).
+    masker: Masker = field(default_factory=Masker)
+
+    def masker_for(self, execution: Execution) -> Masker:
+        return self.masker.with_secrets(execution.secret_values())
 
 
 def allowed_state(task: TaskBase, state: State) -> State:
@@ -68,6 +74,7 @@ class Evaluation:
         self.ended = False
         self._dirty: dict[str, TaskRun] = {}
         self._execution_dirty = False
+        self._masker = env.masker_for(view.execution)
 
     # --- bookkeeping --------------------------------------------------------------------------
     @property
@@ -86,7 +93,7 @@ class Evaluation:
             LogEntry(
                 execution_id=ex.id,
                 level=level,
-                message=message,
+                message=self._masker.text(message),
                 timestamp=self.now,
                 namespace=ex.namespace,
                 flow_id=ex.flow_id,

@@ -118,6 +118,9 @@ class Executor:
             labels=[{"key": k, "value": str(v)} for k, v in all_labels.items()],
             trigger=trigger,
         )
+        secret_inputs = [inp.id for inp in flow.inputs if inp.type == "SECRET"]
+        if secret_inputs:
+            execution.extra["secretInputs"] = secret_inputs
         if parent is not None:
             execution.parent_id = parent[0]
             execution.extra["parentTaskRunId"] = parent[1]

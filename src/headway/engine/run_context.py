@@ -7,6 +7,7 @@ from typing import Any
 
 from headway.engine.rendering import Renderer
 from headway.execution import LogEntry, TaskRun, utcnow
+from headway.masking import Masker
 from headway.store.base import KVEntry, Store
 
 LEVELS = {"TRACE": 0, "DEBUG": 1, "INFO": 2, "WARN": 3, "WARNING": 3, "ERROR": 4}
@@ -60,6 +61,7 @@ class TaskRunContext:
         attempt: int,
         renderer: Renderer,
         kv: StoreKV,
+        masker: Masker,
         min_level: str = "TRACE",
     ) -> None:
         self._tr = task_run
@@ -70,6 +72,7 @@ class TaskRunContext:
         self._renderer = renderer
         self._kv = kv
         self._min_level = LEVELS.get(min_level, 0)
+        self._masker = masker
         self.logs: list[LogEntry] = []
         self.labels: dict[str, str] = {}
 
@@ -115,7 +118,7 @@ class TaskRunContext:
             LogEntry(
                 execution_id=self._tr.execution_id,
                 level=level,
-                message=message,
+                message=self._masker.text(message),
                 timestamp=utcnow(),
                 namespace=self._namespace,
                 flow_id=self._flow_id,

@@ -197,6 +197,7 @@ class Worker:
             attempt=item.attempt,
             renderer=renderer,
             kv=StoreKV(self.store, view.execution.tenant),
+            masker=self.env.masker_for(view.execution),
             min_level=task.log_level or "TRACE",
         )
         started_event = NewEvent(
