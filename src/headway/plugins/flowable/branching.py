@@ -8,13 +8,14 @@ from pydantic import Field, model_validator
 
 from headway.errors import HeadwayError
 from headway.flows.tasks import Task, TaskBase
-from headway.plugins.base import Advance, FlowableContext, FlowableTask
+from headway.plugins.base import Advance, FlowableContext
+from headway.plugins.flowable.handlers import HandledTask
 
 _FLOW = "io.kestra.plugin.core.flow"
 _LEGACY = "io.kestra.core.tasks.flows"
 
 
-class If(FlowableTask):
+class If(HandledTask):
     """Run `then` when `condition` is true, else `else`; output `evaluationResult`."""
 
     type_name = "if"
@@ -23,8 +24,6 @@ class If(FlowableTask):
     condition: Any
     then: list[Task] = Field(min_length=1)
     else_: list[Task] = Field(default_factory=list, alias="else")
-    errors: list[Task] = Field(default_factory=list)
-    finally_: list[Task] = Field(default_factory=list, alias="finally")
 
     def child_task_lists(self) -> list[list[TaskBase]]:
         return [self.then, self.else_, self.errors, self.finally_]
@@ -42,7 +41,7 @@ class If(FlowableTask):
         return adv
 
 
-class Switch(FlowableTask):
+class Switch(HandledTask):
     """Run the tasks of the case whose key equals the rendered `value`, else `defaults`."""
 
     type_name = "switch"
@@ -51,8 +50,6 @@ class Switch(FlowableTask):
     value: str
     cases: dict[str, list[Task]] = Field(default_factory=dict)
     defaults: list[Task] = Field(default_factory=list)
-    errors: list[Task] = Field(default_factory=list)
-    finally_: list[Task] = Field(default_factory=list, alias="finally")
 
     @model_validator(mode="after")
     def _has_cases(self) -> Switch:

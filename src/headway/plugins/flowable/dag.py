@@ -6,8 +6,8 @@ from pydantic import Field, model_validator
 
 from headway.flows.graph import find_cycle
 from headway.flows.tasks import Model, Task, TaskBase
-from headway.plugins.base import Advance, Child, FlowableContext, FlowableTask
-from headway.plugins.flowable.handlers import with_handlers
+from headway.plugins.base import Advance, Child, FlowableContext
+from headway.plugins.flowable.handlers import HandledTask
 from headway.state import State, worst
 
 
@@ -16,7 +16,7 @@ class DagTask(Model):
     depends_on: list[str] = Field(default_factory=list)
 
 
-class Dag(FlowableTask):
+class Dag(HandledTask):
     """Run tasks as a directed acyclic graph (`dependsOn`), at most `concurrent` at once;
     then `errors` (on a failure) and `finally`."""
 
@@ -25,8 +25,6 @@ class Dag(FlowableTask):
 
     tasks: list[DagTask] = Field(min_length=1)
     concurrent: int = Field(0, ge=0)
-    errors: list[Task] = Field(default_factory=list)
-    finally_: list[Task] = Field(default_factory=list, alias="finally")
 
     @model_validator(mode="after")
     def _acyclic(self) -> Dag:
@@ -69,4 +67,4 @@ class Dag(FlowableTask):
         if running or create:
             return Advance(create=create)
         done = worst(list(states.values())) if states else State.SUCCESS
-        return with_handlers(ctx, Advance(done=done), self.errors, self.finally_)
+        return self.handled(ctx, Advance(done=done))

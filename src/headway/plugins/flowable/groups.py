@@ -5,23 +5,21 @@ from __future__ import annotations
 from pydantic import Field
 
 from headway.flows.tasks import Task, TaskBase
-from headway.plugins.base import Advance, FlowableContext, FlowableTask
-from headway.plugins.flowable.handlers import with_handlers
+from headway.plugins.base import Advance, FlowableContext
+from headway.plugins.flowable.handlers import HandledTask
 from headway.state import State
 
 _FLOW = "io.kestra.plugin.core.flow"
 _LEGACY = "io.kestra.core.tasks.flows"
 
 
-class Sequential(FlowableTask):
+class Sequential(HandledTask):
     """Run tasks one after another; on a failure run `errors`, then `finally`."""
 
     type_name = "sequential"
     aliases = (f"{_FLOW}.Sequential", f"{_LEGACY}.Sequential")
 
     tasks: list[Task] = Field(min_length=1)
-    errors: list[Task] = Field(default_factory=list)
-    finally_: list[Task] = Field(default_factory=list, alias="finally")
 
     def child_task_lists(self) -> list[list[TaskBase]]:
         return [self.tasks, self.errors, self.finally_]
@@ -30,7 +28,7 @@ class Sequential(FlowableTask):
         return ctx.sequential(self.tasks, errors=self.errors, finally_=self.finally_)
 
 
-class Parallel(FlowableTask):
+class Parallel(HandledTask):
     """Run tasks at the same time, at most `concurrent` at once (0: all); then `errors` (on a
     failure) and `finally`."""
 
@@ -39,26 +37,22 @@ class Parallel(FlowableTask):
 
     tasks: list[Task] = Field(min_length=1)
     concurrent: int = Field(0, ge=0)
-    errors: list[Task] = Field(default_factory=list)
-    finally_: list[Task] = Field(default_factory=list, alias="finally")
 
     def child_task_lists(self) -> list[list[TaskBase]]:
         return [self.tasks, self.errors, self.finally_]
 
     def advance(self, ctx: FlowableContext) -> Advance:
         adv = ctx.parallel(self.tasks, concurrent=self.concurrent)
-        return with_handlers(ctx, adv, self.errors, self.finally_)
+        return self.handled(ctx, adv)
 
 
-class AllowFailure(FlowableTask):
+class AllowFailure(HandledTask):
     """Run tasks one after another; a failure among them ends this task in WARNING."""
 
     type_name = "allow-failure"
     aliases = (f"{_LEGACY}.AllowFailure", f"{_FLOW}.AllowFailure")
 
     tasks: list[Task] = Field(min_length=1)
-    errors: list[Task] = Field(default_factory=list)
-    finally_: list[Task] = Field(default_factory=list, alias="finally")
 
     def child_task_lists(self) -> list[list[TaskBase]]:
         return [self.tasks, self.errors, self.finally_]

@@ -5,9 +5,22 @@ failure, and a failing ``finally`` fails the task."""
 
 from __future__ import annotations
 
-from headway.flows.tasks import TaskBase
-from headway.plugins.base import Advance, FlowableContext
+from pydantic import Field
+
+from headway.flows.tasks import Task, TaskBase
+from headway.plugins.base import Advance, FlowableContext, FlowableTask
 from headway.state import State, worst
+
+
+class HandledTask(FlowableTask):
+    """A flowable task with ``errors`` (run when it failed) and ``finally`` (run always)."""
+
+    errors: list[Task] = Field(default_factory=list)
+    finally_: list[Task] = Field(default_factory=list, alias="finally")
+
+    def handled(self, ctx: FlowableContext, main: Advance) -> Advance:
+        """``main`` until it is done, then the errors and finally tasks."""
+        return with_handlers(ctx, main, self.errors, self.finally_)
 
 
 def with_handlers(

@@ -13,8 +13,8 @@ from pydantic import Field
 
 from headway.errors import HeadwayError
 from headway.flows.tasks import Task, TaskBase
-from headway.plugins.base import Advance, FlowableContext, FlowableTask
-from headway.plugins.flowable.handlers import with_handlers
+from headway.plugins.base import Advance, FlowableContext
+from headway.plugins.flowable.handlers import HandledTask
 from headway.state import State, worst
 
 _FLOW = "io.kestra.plugin.core.flow"
@@ -77,7 +77,7 @@ def run_iterations(
     return adv
 
 
-class ForEach(FlowableTask):
+class ForEach(HandledTask):
     """Run `tasks` once per item of `values`, `concurrencyLimit` iterations at a time
     (1 by default; 0 for no limit)."""
 
@@ -88,8 +88,6 @@ class ForEach(FlowableTask):
     values: Any
     tasks: list[Task] = Field(min_length=1)
     concurrency_limit: int = Field(1, ge=0)
-    errors: list[Task] = Field(default_factory=list)
-    finally_: list[Task] = Field(default_factory=list, alias="finally")
 
     def child_task_lists(self) -> list[list[TaskBase]]:
         return [self.tasks, self.errors, self.finally_]
@@ -97,10 +95,10 @@ class ForEach(FlowableTask):
     def advance(self, ctx: FlowableContext) -> Advance:
         values = loop_values(ctx, self.values)
         adv = run_iterations(ctx, values, self.tasks, concurrent=self.concurrency_limit)
-        return with_handlers(ctx, adv, self.errors, self.finally_)
+        return self.handled(ctx, adv)
 
 
-class EachSequential(FlowableTask):
+class EachSequential(HandledTask):
     """Legacy: run `tasks` once per item of `value`, one iteration after another."""
 
     type_name = "each-sequential"
@@ -109,18 +107,16 @@ class EachSequential(FlowableTask):
 
     value: Any
     tasks: list[Task] = Field(min_length=1)
-    errors: list[Task] = Field(default_factory=list)
-    finally_: list[Task] = Field(default_factory=list, alias="finally")
 
     def child_task_lists(self) -> list[list[TaskBase]]:
         return [self.tasks, self.errors, self.finally_]
 
     def advance(self, ctx: FlowableContext) -> Advance:
         adv = run_iterations(ctx, loop_values(ctx, self.value), self.tasks, concurrent=1)
-        return with_handlers(ctx, adv, self.errors, self.finally_)
+        return self.handled(ctx, adv)
 
 
-class EachParallel(FlowableTask):
+class EachParallel(HandledTask):
     """Legacy: run `tasks` once per item of `value`, every iteration at once (at most
     `concurrent`, 0 for all); the tasks of one iteration run in parallel too."""
 
@@ -131,8 +127,6 @@ class EachParallel(FlowableTask):
     value: Any
     tasks: list[Task] = Field(min_length=1)
     concurrent: int = Field(0, ge=0)
-    errors: list[Task] = Field(default_factory=list)
-    finally_: list[Task] = Field(default_factory=list, alias="finally")
 
     def child_task_lists(self) -> list[list[TaskBase]]:
         return [self.tasks, self.errors, self.finally_]
@@ -145,4 +139,4 @@ class EachParallel(FlowableTask):
             concurrent=self.concurrent,
             parallel_tasks=True,
         )
-        return with_handlers(ctx, adv, self.errors, self.finally_)
+        return self.handled(ctx, adv)

@@ -8,8 +8,8 @@ from pydantic import Field
 
 from headway.execution import iso, parse_iso
 from headway.flows.tasks import Duration, Model, Task, TaskBase
-from headway.plugins.base import Advance, FlowableContext, FlowableTask
-from headway.plugins.flowable.handlers import with_handlers
+from headway.plugins.base import Advance, FlowableContext
+from headway.plugins.flowable.handlers import HandledTask
 from headway.state import State
 
 
@@ -19,7 +19,7 @@ class CheckFrequency(Model):
     interval: Duration = timedelta(seconds=1)
 
 
-class WaitFor(FlowableTask):
+class WaitFor(HandledTask):
     """Run `tasks`, then check `condition`; until it is true, wait `checkFrequency.interval`
     and run them again (each round is an iteration). At `maxIterations` or `maxDuration`
     end in SUCCESS, or FAILED with `failOnMaxReached`; then `errors` (on a failure) and
@@ -32,8 +32,6 @@ class WaitFor(FlowableTask):
     tasks: list[Task] = Field(min_length=1)
     check_frequency: CheckFrequency = Field(default_factory=CheckFrequency)
     fail_on_max_reached: bool = False
-    errors: list[Task] = Field(default_factory=list)
-    finally_: list[Task] = Field(default_factory=list, alias="finally")
 
     def child_task_lists(self) -> list[list[TaskBase]]:
         return [self.tasks, self.errors, self.finally_]
@@ -48,7 +46,7 @@ class WaitFor(FlowableTask):
             adv.extra = {**(adv.extra or {}), "loopState": adv.done.value}
         else:
             adv = Advance(done=State(ended))
-        return with_handlers(ctx, adv, self.errors, self.finally_)
+        return self.handled(ctx, adv)
 
     def _loop(self, ctx: FlowableContext) -> Advance:
         tr = ctx.task_run
