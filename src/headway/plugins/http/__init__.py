@@ -1,0 +1,13 @@
+"""HTTP tasks: Request (``http.request``), on httpx.
+
+Registered through the ``headway.plugins`` entry point ``http``, like any third-party plugin.
+"""
+
+from __future__ import annotations
+
+from headway.flows.tasks import TaskBase
+from headway.plugins.http.request import Request
+
+PLUGINS: tuple[type[TaskBase], ...] = (Request,)
+
+__all__ = ["PLUGINS", "Request"]
