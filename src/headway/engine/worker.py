@@ -38,6 +38,8 @@ CommitListener = Callable[[Batch], None]
 
 # A TaskRun still running after this long reports its start on its own (seconds).
 STARTED_AFTER = 0.05
+# A running TaskRun's log lines are committed this often (seconds).
+LOGS_EVERY = 0.5
 
 # Keys of every task that are not properties to render before ``run``.
 _NOT_RENDERED = frozenset(
@@ -220,6 +222,7 @@ class Worker:
             self._in_background(self._commit(Batch(events=[started_event], logs=ctx.take_logs())))
 
         timer = asyncio.get_running_loop().call_later(STARTED_AFTER, report_started)
+        streamer = asyncio.ensure_future(self._stream_logs(ctx))
         state, outputs, retryable = State.SUCCESS, None, True
         try:
             outputs = await self._run(task, ctx, renderer)
@@ -248,6 +251,7 @@ class Worker:
             ctx.log("DEBUG", traceback.format_exc())
         finally:
             timer.cancel()
+            streamer.cancel()
         payload: dict[str, Any] = {
             "taskRunId": tr.id,
             "attempt": item.attempt,
@@ -271,8 +275,17 @@ class Worker:
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
+    async def _stream_logs(self, ctx: TaskRunContext) -> None:
+        """While a task runs, commit its log lines every LOGS_EVERY seconds, so they can be
+        followed live (the rest are committed with its result)."""
+        while True:
+            await asyncio.sleep(LOGS_EVERY)
+            logs = ctx.take_logs()
+            if logs:
+                await self._commit(Batch(logs=logs))
+
     async def _commit(self, batch: Batch) -> None:
-        if self.report is not None:
+        if self.report is not None and batch.events:
             self.report(batch)
             return
         await self.store.commit(batch)
