@@ -1,0 +1,48 @@
+"""Python tasks: Commands (``python.commands``) and Script (``python.script``).
+
+On the Process runner, ``python`` and ``python3`` are the worker's own interpreter (its
+directory comes first in ``PATH``), so the script can import what the worker has installed,
+the helper :mod:`headway.plugins.scripts.helper` included.
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+from typing import ClassVar
+
+from pydantic import Field
+
+from headway.plugins.scripts.task import Render, ScriptTask
+from headway.runners.base import Workspace
+
+# Where python.script writes its script, in the working directory.
+SCRIPT_FILE = ".headway_script.py"
+
+
+class PythonCommands(ScriptTask):
+    """Run ``commands`` (``python main.py`` with ``main.py`` among ``inputFiles``)."""
+
+    type_name = "python.commands"
+    aliases = ("io.kestra.plugin.scripts.python.Commands",)
+    local_path_prefix: ClassVar[tuple[str, ...]] = (str(Path(sys.executable).parent),)
+
+    commands: list[str] = Field(min_length=1)
+
+    async def commands_in(self, workspace: Workspace, render: Render) -> list[str]:
+        return [render(command) for command in self.commands]
+
+
+class PythonScript(ScriptTask):
+    """Run a Python ``script`` with the worker's interpreter."""
+
+    type_name = "python.script"
+    aliases = ("io.kestra.plugin.scripts.python.Script",)
+    local_path_prefix: ClassVar[tuple[str, ...]] = (str(Path(sys.executable).parent),)
+
+    script: str
+
+    async def commands_in(self, workspace: Workspace, render: Render) -> list[str]:
+        await workspace.write(SCRIPT_FILE, render(self.script))
+        return [f"{shlex.quote(sys.executable)} {shlex.quote(SCRIPT_FILE)}"]

@@ -1,0 +1,146 @@
+"""What every script task shares: properties, the run in a workspace, the output protocol.
+
+``commands``, ``script`` and ``beforeCommands`` are rendered by the task itself (they are
+``unrendered`` for the worker), once the working directory exists: the text
+``{{ workingDir }}`` is replaced by its path first, then the rest is rendered as usual. Only
+that plain form is recognised (not ``workingDir`` inside a larger expression), because a
+plugin renders through its context, which does not take extra variables.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from pydantic import ConfigDict, Field
+
+from headway.errors import TaskFailure
+from headway.flows.tasks import MODEL_CONFIG, Dynamic
+from headway.plugins.base import Outputs, RunContext, RunnableTask, TaskResultWarning
+from headway.plugins.core.rendered import rendered
+from headway.plugins.scripts.protocol import parse_line
+from headway.plugins.scripts.runner_spec import TaskRunnerSpec
+from headway.runners.base import FileNameError, TaskRunner, Workspace, checked_file_name
+from headway.runners.process import ProcessRunner
+
+_WORKING_DIR = re.compile(r"\{\{-?\s*workingDir\s*-?\}\}")
+DEFAULT_INTERPRETER = ("/bin/sh", "-c")
+# Renders a property of the script (``{{ workingDir }}`` included).
+Render = Callable[[str], str]
+
+
+class ScriptTask(RunnableTask):
+    """Run commands through ``interpreter`` in a fresh working directory of the task runner.
+
+    ``inputFiles`` (name -> content) are written there first. ``env`` adds environment
+    variables. With ``failFast`` (default) the shell stops at the first failing command
+    (``set -e``). Standard output is logged at INFO, standard error at WARN; a line
+    ``::{"outputs": {...}}::`` adds to the ``vars`` output (see
+    :mod:`headway.plugins.scripts.protocol`). Outputs: ``exitCode`` and ``vars``. A non-zero
+    exit code fails the TaskRun (retryable).
+    """
+
+    # Built when first used: loading the plugin stays cheap for flows without script tasks.
+    model_config = ConfigDict(**{**MODEL_CONFIG, "defer_build": True})
+
+    unrendered: ClassVar[frozenset[str]] = frozenset({"commands", "script", "beforeCommands"})
+    # Directories searched first for commands on the Process runner.
+    local_path_prefix: ClassVar[tuple[str, ...]] = ()
+
+    before_commands: list[str] | None = None
+    interpreter: list[str] = Field(default=list(DEFAULT_INTERPRETER), min_length=1)
+    env: Dynamic[dict[str, str]] | None = None
+    fail_fast: bool = True
+    # Kestra (before 0.23): WARNING when anything was written on stderr. Since 0.23 stderr no
+    # longer changes the state; here only an explicit `true` does.
+    warning_on_std_err: bool | None = None
+    input_files: Dynamic[dict[str, str]] | None = None
+    # Needs internal storage: accepted so flows load, refused at run time.
+    output_files: list[str] | None = None
+    namespace_files: dict[str, Any] | None = None
+    task_runner: TaskRunnerSpec | None = None
+    container_image: str | None = None
+    target_os: str | None = Field(default=None, alias="targetOS")
+
+    async def run(self, ctx: RunContext) -> Outputs | None:
+        runner = self._runner(ctx)
+        files = self._input_files()
+        async with runner.workspace() as workspace:
+            for name, content in files.items():
+                await workspace.write(name, content)
+
+            def render(text: str) -> str:
+                text = _WORKING_DIR.sub(lambda _: workspace.working_dir, text)
+                return str(ctx.render(text))
+
+            before = [render(line) for line in self.before_commands or []]
+            text = "\n".join([*before, *await self.commands_in(workspace, render)])
+            if self.fail_fast:
+                text = f"set -e\n{text}"
+            return await self._execute(ctx, workspace, text)
+
+    async def commands_in(self, workspace: Workspace, render: Render) -> list[str]:
+        """The commands to run once ``workspace`` is ready, rendered with ``render``
+        (subclasses say)."""
+        raise NotImplementedError
+
+    def _runner(self, ctx: RunContext) -> TaskRunner:
+        spec = self.task_runner
+        if spec is not None and not spec.runs_here:
+            raise TaskFailure(spec.unavailable_message(), retryable=False)
+        if self.output_files:
+            raise TaskFailure(
+                "outputFiles is not supported yet (it needs internal storage); "
+                'print values with ::{"outputs": {...}}:: instead',
+                retryable=False,
+            )
+        if self.namespace_files and self.namespace_files.get("enabled", True):
+            raise TaskFailure("namespaceFiles is not supported yet", retryable=False)
+        if self.container_image is not None:
+            ctx.log(
+                "DEBUG",
+                f"containerImage '{self.container_image}' is ignored by the Process task runner",
+            )
+        return ProcessRunner(path_prefix=self.local_path_prefix)
+
+    def _input_files(self) -> dict[str, str]:
+        if self.input_files is None:
+            return {}
+        files = rendered(self.input_files, dict, "inputFiles")
+        try:
+            for name in files:
+                checked_file_name(name)
+        except FileNameError as exc:
+            raise TaskFailure(str(exc), retryable=False) from None
+        return {name: str(content) for name, content in files.items()}
+
+    async def _execute(self, ctx: RunContext, workspace: Workspace, text: str) -> Outputs:
+        env = {} if self.env is None else rendered(self.env, dict, "env")
+        env = {str(k): str(v) for k, v in env.items()}
+        variables: dict[str, Any] = {}
+        stderr_lines = 0
+
+        def on_line(line: str, from_stderr: bool) -> None:
+            nonlocal stderr_lines
+            message = parse_line(line)
+            if message is None:
+                if from_stderr:
+                    stderr_lines += 1
+                ctx.log("WARN" if from_stderr else "INFO", line)
+                return
+            variables.update(message.outputs)
+            for level, text in message.logs:
+                ctx.log(level, text)
+            if message.metrics:
+                ctx.log("DEBUG", f"metrics ignored (not stored yet): {message.metrics}")
+
+        code = await workspace.run([*self.interpreter, text], env, on_line)
+        if code != 0:
+            raise TaskFailure(f"command failed with exit code {code}")
+        outputs: Outputs = {"exitCode": code, "vars": variables}
+        if self.warning_on_std_err and stderr_lines:
+            raise TaskResultWarning(
+                f"{stderr_lines} line(s) written on standard error (warningOnStdErr)", outputs
+            )
+        return outputs

@@ -1,0 +1,59 @@
+"""The interface every task runner implements, and the checks they share.
+
+A runner opens a :class:`Workspace` for one TaskRun: a working directory the command sees,
+where input files are written and the command runs. Closing the workspace reclaims everything
+(processes, pipes, files). The runner knows nothing of Kestra's script protocol: it hands each
+output line to a :data:`LineSink`.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
+from pathlib import PurePosixPath
+
+# Called with each line the command writes (without its newline) and whether it came from
+# standard error.
+LineSink = Callable[[str, bool], None]
+
+
+class FileNameError(ValueError):
+    """An input file name that would land outside the working directory."""
+
+
+def checked_file_name(name: str) -> PurePosixPath:
+    """``name`` as a path relative to the working directory, or :class:`FileNameError`."""
+    path = PurePosixPath(name)
+    if not name or name.startswith("/") or "\\" in name or "\0" in name:
+        raise FileNameError(f"input file '{name}' must be a relative path inside the working dir")
+    if ".." in path.parts or path.parts in ((), (".",)):
+        raise FileNameError(f"input file '{name}' escapes the working directory")
+    return path
+
+
+class Workspace(ABC):
+    """One TaskRun's working directory and the command run in it."""
+
+    @property
+    @abstractmethod
+    def working_dir(self) -> str:
+        """The working directory as the command sees it (``{{ workingDir }}``)."""
+
+    @abstractmethod
+    async def write(self, name: str, content: str | bytes) -> None:
+        """Create a file (and its parent directories) at ``name``, relative to the working
+        directory; raise :class:`FileNameError` for a name that escapes it."""
+
+    @abstractmethod
+    async def run(self, argv: Sequence[str], env: Mapping[str, str], sink: LineSink) -> int:
+        """Run ``argv`` in the working directory, stream its output to ``sink``, return its
+        exit code. Cancelling the call stops the command and everything it started."""
+
+
+class TaskRunner(ABC):
+    """Opens workspaces (a local process runner, later a container or a Kubernetes pod)."""
+
+    @abstractmethod
+    def workspace(self) -> AbstractAsyncContextManager[Workspace]:
+        """A new workspace, removed with everything in it when the context exits."""

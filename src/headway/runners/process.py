@@ -1,0 +1,162 @@
+"""The Process task runner: the command runs as a local process of the worker.
+
+Each workspace is a fresh temporary directory, removed afterwards. The command starts in a
+new session (its own process group), so stopping it reaches every process it started:
+SIGTERM to the group, then SIGKILL after a grace period. Once the command exits, whatever it
+left running in its group is stopped the same way, so a TaskRun leaves no process behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import signal
+import tempfile
+from collections.abc import AsyncIterator, Mapping, Sequence
+from pathlib import Path
+
+from headway.runners.base import LineSink, TaskRunner, Workspace, checked_file_name
+from headway.runners.lines import read_lines
+
+# How long a stopped process group has to exit after SIGTERM before SIGKILL (seconds).
+STOP_GRACE = 2.0
+# How long output is still read once the command exited (a process outside its group may
+# hold the pipes open).
+DRAIN_GRACE = 2.0
+
+
+class ProcessRunner(TaskRunner):
+    """Runs commands as local processes, each TaskRun in its own temporary directory."""
+
+    def __init__(self, *, stop_grace: float = STOP_GRACE, path_prefix: Sequence[str] = ()) -> None:
+        self.stop_grace = stop_grace
+        # Directories searched first for commands (the worker's Python for python tasks).
+        self.path_prefix = tuple(path_prefix)
+
+    @contextlib.asynccontextmanager
+    async def workspace(self) -> AsyncIterator[Workspace]:
+        path = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="headway-run-"))
+        try:
+            yield ProcessWorkspace(path, self.stop_grace, self.path_prefix)
+        finally:
+            # Shielded: a cancelled TaskRun still leaves no directory behind.
+            await asyncio.shield(asyncio.to_thread(shutil.rmtree, path, ignore_errors=True))
+
+
+class ProcessWorkspace(Workspace):
+    def __init__(self, path: Path, stop_grace: float, path_prefix: tuple[str, ...]) -> None:
+        self._path = path
+        self._stop_grace = stop_grace
+        self._path_prefix = path_prefix
+
+    @property
+    def working_dir(self) -> str:
+        return str(self._path)
+
+    async def write(self, name: str, content: str | bytes) -> None:
+        target = self._path / checked_file_name(name)
+        data = content.encode() if isinstance(content, str) else content
+        await asyncio.to_thread(_write_file, target, data)
+
+    async def run(self, argv: Sequence[str], env: Mapping[str, str], sink: LineSink) -> int:
+        proc = await asyncio.create_subprocess_exec(
+            *argv,
+            cwd=self._path,
+            env=self._environment(env),
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            start_new_session=True,
+        )
+        assert proc.stdout is not None and proc.stderr is not None
+        readers = asyncio.gather(
+            read_lines(proc.stdout, lambda line: sink(line, False)),
+            read_lines(proc.stderr, lambda line: sink(line, True)),
+        )
+        try:
+            code = await proc.wait()
+            await _stop_group(proc.pid, self._stop_grace)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(readers), DRAIN_GRACE)
+            return code
+        except BaseException:
+            await _stop_group(proc.pid, self._stop_grace, proc)
+            raise
+        finally:
+            readers.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await readers
+            _close(proc)
+
+    def _environment(self, env: Mapping[str, str]) -> dict[str, str]:
+        """The worker's environment (less Headway's own settings, which may hold
+        credentials), ``env`` on top."""
+        inherited = {k: v for k, v in os.environ.items() if not k.startswith("HEADWAY_")}
+        if self._path_prefix:
+            path = inherited.get("PATH", os.defpath)
+            inherited["PATH"] = os.pathsep.join([*self._path_prefix, path])
+        return {**inherited, **env}
+
+
+def _write_file(target: Path, data: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+
+
+async def _stop_group(
+    pgid: int, grace: float, proc: asyncio.subprocess.Process | None = None
+) -> None:
+    """SIGTERM the process group, SIGKILL what is left after ``grace``; await ``proc``."""
+    try:
+        if not _signal_group(pgid, signal.SIGTERM):
+            return
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + grace
+        while loop.time() < deadline and _group_alive(pgid):  # noqa: ASYNC110 (polled)
+            await asyncio.sleep(0.02)
+    finally:
+        # Also when cancelled again while waiting: nothing of the group may survive.
+        _signal_group(pgid, signal.SIGKILL)
+        if proc is not None and proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+    if proc is not None:
+        await proc.wait()
+
+
+def _signal_group(pgid: int, sig: signal.Signals) -> bool:
+    """Send ``sig`` to the group; False when no process is left in it."""
+    try:
+        os.killpg(pgid, sig)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
+
+
+def _group_alive(pgid: int) -> bool:
+    """Whether a process of the group still runs. Zombies (exited, waiting for their parent
+    to reap them) do not count; without ``/proc``, any member counts."""
+    proc_dir = Path("/proc")
+    if not proc_dir.is_dir():
+        return _signal_group(pgid, signal.Signals(0))
+    for entry in proc_dir.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # "pid (comm) state ppid pgrp ...": comm may hold spaces, so split after its ')'.
+        fields = stat[stat.rfind(")") + 2 :].split()
+        if len(fields) > 2 and fields[0] != "Z" and fields[2] == str(pgid):
+            return True
+    return False
+
+
+def _close(proc: asyncio.subprocess.Process) -> None:
+    """Close the pipes, also when a process outside the group still holds them open."""
+    transport = getattr(proc, "_transport", None)
+    if transport is not None:
+        transport.close()
