@@ -16,6 +16,7 @@ import signal
 import tempfile
 from collections.abc import AsyncIterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from headway.runners.base import LineSink, TaskRunner, Workspace, checked_file_name
 from headway.runners.lines import read_lines
@@ -76,7 +77,7 @@ class ProcessWorkspace(Workspace):
             read_lines(proc.stderr, lambda line: sink(line, True)),
         )
         try:
-            code = await proc.wait()
+            code = await _exit_code(proc, readers)
             await _stop_group(proc.pid, self._stop_grace)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(asyncio.shield(readers), DRAIN_GRACE)
@@ -98,6 +99,16 @@ class ProcessWorkspace(Workspace):
             path = inherited.get("PATH", os.defpath)
             inherited["PATH"] = os.pathsep.join([*self._path_prefix, path])
         return {**inherited, **env}
+
+
+async def _exit_code(proc: asyncio.subprocess.Process, output: asyncio.Future[Any]) -> int:
+    """The command's exit code as soon as it exits. (``Process.wait()`` of Python 3.11 also
+    waits for the pipes to close, so a background child holding them would hold it too.)"""
+    while proc.returncode is None:
+        if output.done():
+            return await proc.wait()
+        await asyncio.wait({output}, timeout=0.05)
+    return proc.returncode
 
 
 def _write_file(target: Path, data: bytes) -> None:
