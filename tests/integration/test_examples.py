@@ -12,7 +12,12 @@ from headway.state import State
 from headway.testing import run_flow
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
-ENDS = {"hello": State.SUCCESS, "fanout": State.SUCCESS, "approval": State.PAUSED}
+ENDS = {
+    "hello": State.SUCCESS,
+    "fanout": State.SUCCESS,
+    "approval": State.PAUSED,
+    "disk-report": State.SUCCESS,
+}
 
 
 def test_every_example_is_covered() -> None:
