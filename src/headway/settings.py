@@ -30,6 +30,8 @@ class Settings:
     # A worker's lease on a TaskRun; renewed by heartbeat, reclaimed when it expires.
     lease_seconds: float = 30.0
     tenant: str = "main"
+    # Internal storage (kestra:/// files): a local directory, $HEADWAY_HOME/storage if unset.
+    storage_dir: Path | None = None
     # Kestra's `envs`: ENV_FOO=bar in the environment gives {{ envs.foo }} (and envs.FOO).
     envs: Mapping[str, str] = field(default_factory=dict)
     # secret('NAME'): SECRET_NAME (base64, as Kestra's open-source edition) or
@@ -39,6 +41,10 @@ class Settings:
     @property
     def database_url(self) -> str:
         return self.db_url or f"sqlite:///{self.home / 'headway.db'}"
+
+    @property
+    def storage_path(self) -> Path:
+        return self.storage_dir or self.home / "storage"
 
     @classmethod
     def load(
@@ -70,6 +76,10 @@ class Settings:
                 values[name] = env[var]
         values.update({k: v for k, v in (overrides or {}).items() if v is not None})
         values["home"] = Path(values.get("home", home)).expanduser()
+        if values.get("storage_dir"):
+            values["storage_dir"] = Path(values["storage_dir"]).expanduser()
+        else:
+            values.pop("storage_dir", None)
         envs: dict[str, str] = {}
         for key, val in env.items():
             if key.startswith("ENV_") and len(key) > 4:

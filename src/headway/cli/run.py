@@ -10,8 +10,10 @@ import click
 
 from headway.cli.errors import EXIT_FAILED, EXIT_OK
 from headway.cli.local import FlowDirectory, LogPrinter, load_flow, local_engine
+from headway.errors import InputInvalidError
 from headway.execution import Execution
 from headway.flows.inputs import unknown_inputs
+from headway.flows.model import Flow
 from headway.masking import Masker
 from headway.settings import Settings
 from headway.state import State
@@ -24,6 +26,22 @@ def parse_pairs(pairs: tuple[str, ...], option: str) -> dict[str, str]:
         if not sep or not key:
             raise click.UsageError(f"{option} takes KEY=VALUE, got '{pair}'")
         out[key] = value
+    return out
+
+
+def file_inputs(flow: Flow, given: dict[str, str]) -> dict[str, str | Path]:
+    """FILE inputs given as ``@path`` (Kestra's CLI convention) or as a plain path become
+    local files, stored in internal storage when the execution is created; a ``kestra:///``
+    URI is kept as it is. A missing file is an invalid input."""
+    out: dict[str, str | Path] = dict(given)
+    for inp in flow.inputs:
+        value = given.get(inp.id)
+        if inp.type != "FILE" or value is None or value.startswith("kestra://"):
+            continue
+        path = Path(value[1:] if value.startswith("@") else value).expanduser()
+        if not path.is_file():
+            raise InputInvalidError(inp.id, f"no such file: {path}")
+        out[inp.id] = path
     return out
 
 
@@ -84,6 +102,7 @@ def run(
     flow, source = load_flow(flow_file)
     for unknown in unknown_inputs(flow.inputs, given):
         click.echo(f"warning: flow '{flow.uid}' has no input '{unknown}'; ignored", err=True)
+    values = file_inputs(flow, given)
     directory = FlowDirectory(flows_dir or flow_file.parent)
     settings = Settings.load()
 
@@ -94,7 +113,7 @@ def run(
             engine.flows.add_local(flow, source, str(flow_file))
             latest, revision = await engine.flows.latest(flow.namespace, flow.id)
             created = await engine.executor.create_execution(
-                latest, revision, given, labels=label_map, tenant=settings.tenant
+                latest, revision, dict(values), labels=label_map, tenant=settings.tenant
             )
             printer.follow(created.id)
             return await engine.wait(created.id)

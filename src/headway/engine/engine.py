@@ -24,6 +24,7 @@ from headway.plugins.flowable.pause import RESUMES_AT
 from headway.plugins.registry import Registry, default_registry
 from headway.settings import Settings
 from headway.state import State
+from headway.storage import Storage, open_storage
 from headway.store.base import Batch, Store
 
 LogListener = Callable[[LogEntry], None]
@@ -37,9 +38,13 @@ class Engine:
         *,
         registry: Registry | None = None,
         flows: FlowRepository | None = None,
+        storage: Storage | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
+        # Internal storage (kestra:/// files). Deleting an execution does not delete its
+        # files yet.
+        self.storage = storage or open_storage(settings.storage_path)
         self.registry = registry or default_registry()
         self.flows = flows or FlowRepository(store, self.registry, tenant=settings.tenant)
         self.env = EngineEnv(
@@ -47,13 +52,14 @@ class Engine:
             secrets=dict(settings.secrets),
             masker=Masker(settings.secrets.values()),
         )
-        self.executor = Executor(store, self.flows, self.env)
+        self.executor = Executor(store, self.flows, self.env, storage=self.storage)
         self.worker = Worker(
             store,
             self.executor.view,
             self.env,
             slots=settings.worker_slots,
             lease=timedelta(seconds=settings.lease_seconds),
+            storage=self.storage,
         )
         self.executor.on_cancel = self.worker.cancel
         # One process: TaskRuns go to the worker leased in the transaction that creates
@@ -88,7 +94,7 @@ class Engine:
                 watch.event.set()
 
     async def start(self) -> None:
-        self.env.bridge = StoreBridge(self.store, asyncio.get_running_loop())
+        self.env.bridge = StoreBridge(self.store, asyncio.get_running_loop(), self.storage)
         await release_dead_local_leases(self.store)
         await self.executor.recover()
         self._tasks = [

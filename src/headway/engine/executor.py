@@ -15,6 +15,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, Protocol
 
 from headway.engine.evaluation import ACTIVE, LOCAL_SEQ, EngineEnv, Evaluation
@@ -26,6 +27,7 @@ from headway.flows.inputs import resolve_inputs, serialize_inputs
 from headway.flows.model import Flow
 from headway.plugins.base import SubflowRequest
 from headway.state import State
+from headway.storage import FileUpload, Storage, StorageError, execution_prefix, input_file_uri
 from headway.store.base import Batch, Event, NewEvent, QueuedTaskRun, Store
 
 log = logging.getLogger(__name__)
@@ -46,8 +48,17 @@ class LocalWorker(Protocol):
 
 
 class Executor:
-    def __init__(self, store: Store, flows: FlowRepository, env: EngineEnv) -> None:
+    def __init__(
+        self,
+        store: Store,
+        flows: FlowRepository,
+        env: EngineEnv,
+        *,
+        storage: Storage | None = None,
+    ) -> None:
         self.store = store
+        # Where FILE inputs given as local files or uploads are stored.
+        self.storage = storage
         self.flows = flows
         self.env = env
         self.views: dict[str, ExecutionView] = {}
@@ -76,19 +87,58 @@ class Executor:
         parent_waits: bool = True,
         tenant: str = "main",
     ) -> Execution:
-        """Validate inputs and store a new CREATED execution; the executor picks it up."""
-        batch, execution = self.new_execution(
-            flow,
-            revision,
-            inputs,
-            labels=labels,
-            trigger=trigger,
-            parent=parent,
-            parent_waits=parent_waits,
-            tenant=tenant,
-        )
-        await self._commit(batch)
+        """Validate inputs and store a new CREATED execution; the executor picks it up.
+
+        A FILE input given as a local file (a :class:`~pathlib.Path`) or a
+        :class:`~headway.storage.FileUpload` is stored in internal storage first, under the
+        execution's ``inputs/{id}/`` prefix; its value becomes the ``kestra:///`` URI."""
+        execution_id = new_id()
+        stored, inputs = await self._store_input_files(flow, inputs, tenant, execution_id)
+        try:
+            batch, execution = self.new_execution(
+                flow,
+                revision,
+                inputs,
+                labels=labels,
+                trigger=trigger,
+                parent=parent,
+                parent_waits=parent_waits,
+                tenant=tenant,
+                execution_id=execution_id,
+            )
+            await self._commit(batch)
+        except BaseException:
+            if stored and self.storage is not None:
+                prefix = execution_prefix(flow.namespace, flow.id, execution_id)
+                await self.storage.delete_prefix(tenant, prefix + "inputs/")
+            raise
         return execution
+
+    async def _store_input_files(
+        self, flow: Flow, inputs: dict[str, Any], tenant: str, execution_id: str
+    ) -> tuple[bool, dict[str, Any]]:
+        """Store FILE inputs given as local files or uploads; return whether any was stored,
+        and the inputs with their URIs."""
+        out = dict(inputs)
+        stored = False
+        for inp in flow.inputs:
+            value = inputs.get(inp.id)
+            if inp.type != "FILE" or not isinstance(value, (Path, FileUpload)):
+                continue
+            if self.storage is None:
+                raise InputInvalidError(inp.id, "files cannot be stored here (no storage)")
+            name = value.name
+            source = value.data if isinstance(value, FileUpload) else value
+            if isinstance(source, Path) and not source.is_file():
+                raise InputInvalidError(inp.id, f"no such file: {source}")
+            try:
+                uri = input_file_uri(flow.namespace, flow.id, execution_id, inp.id, name)
+                await self.storage.put(tenant, uri, source)
+            except StorageError as exc:
+                raise InputInvalidError(inp.id, exc.message) from None
+            stored = True
+            out[inp.id] = uri
+        return stored, out
 
     def new_execution(
         self,
@@ -101,6 +151,7 @@ class Executor:
         parent: tuple[str, str] | None = None,
         parent_waits: bool = True,
         tenant: str = "main",
+        execution_id: str | None = None,
     ) -> tuple[Batch, Execution]:
         if flow.disabled:
             raise HeadwayError(f"flow '{flow.uid}' is disabled")
@@ -108,7 +159,7 @@ class Executor:
         all_labels = {**flow.labels, **(labels or {})}
         now = utcnow()
         execution = Execution(
-            id=new_id(),
+            id=execution_id or new_id(),
             tenant=tenant,
             namespace=flow.namespace,
             flow_id=flow.id,

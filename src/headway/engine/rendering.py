@@ -1,7 +1,8 @@
 """Rendering expressions for the engine: the expression language plus the functions that
-need the engine (``kv``, ``secret``, ``render``, ``errorLogs``).
+need the engine (``kv``, ``secret``, ``render``, ``errorLogs``, and the internal storage
+functions ``read``, ``fileSize``, ``fileExists``).
 
-Rendering is synchronous. Functions that need the store (``kv``, ``errorLogs``) call it
+Rendering is synchronous. Functions that need the store or internal storage call it
 through :class:`StoreBridge`, which only works off the event loop's thread: a value that
 uses them is rendered in a thread (:func:`needs_io` tells which values do).
 """
@@ -15,11 +16,12 @@ from typing import Any, TypeVar
 from headway import expressions
 from headway.errors import ExpressionError
 from headway.execution import utcnow
+from headway.storage import NamespaceFiles, Storage, StorageError, is_storage_uri
 from headway.store.base import Store
 
 T = TypeVar("T")
 
-IO_FUNCTIONS = ("kv(", "errorLogs(")
+IO_FUNCTIONS = ("kv(", "errorLogs(", "read(", "fileSize(", "fileExists(")
 
 
 def needs_io(value: Any) -> bool:
@@ -36,18 +38,26 @@ def needs_io(value: Any) -> bool:
 class StoreBridge:
     """Runs store coroutines from a rendering thread on the engine's event loop."""
 
-    def __init__(self, store: Store, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(
+        self, store: Store, loop: asyncio.AbstractEventLoop, storage: Storage | None = None
+    ) -> None:
         self.store = store
         self.loop = loop
+        self.storage = storage
 
     def call(self, make: Callable[[Store], Coroutine[Any, Any, T]]) -> T:
+        return self.run(make(self.store))
+
+    def run(self, work: Coroutine[Any, Any, T]) -> T:
+        """Run a coroutine on the engine's loop and wait for its result."""
         try:
             running = asyncio.get_running_loop()
         except RuntimeError:
             running = None
         if running is self.loop:
+            work.close()
             raise ExpressionError("this function cannot be used here (it needs the store)")
-        return asyncio.run_coroutine_threadsafe(make(self.store), self.loop).result()
+        return asyncio.run_coroutine_threadsafe(work, self.loop).result()
 
 
 class Renderer:
@@ -73,6 +83,9 @@ class Renderer:
             "kv": self._kv,
             "errorLogs": self._error_logs,
             "currentEachOutput": self._current_each_output,
+            "read": self._read,
+            "fileSize": self._file_size,
+            "fileExists": self._file_exists,
         }
 
     def render(self, value: Any) -> Any:
@@ -145,3 +158,45 @@ class Renderer:
         execution_id = self._execution_id
         logs = self._bridge.call(lambda s: s.list_logs(execution_id, min_level="ERROR"))
         return [entry.to_json() for _, entry in logs]
+
+    # --- internal storage ------------------------------------------------------------------
+    def _files(self, function: str, uri: Any) -> tuple[StoreBridge, NamespaceFiles, str]:
+        if self._bridge is None or self._bridge.storage is None:
+            raise ExpressionError(f"{function}() is not available here")
+        if not is_storage_uri(uri):
+            raise ExpressionError(
+                f"{uri!r} is not a kestra:/// URI of internal storage "
+                "(namespace files are not supported yet)"
+            )
+        namespace = self.variables["flow"]["namespace"]
+        files = NamespaceFiles(self._bridge.storage, self._tenant, namespace)
+        try:
+            files.check(uri)
+        except StorageError as exc:
+            raise ExpressionError(exc.message) from None
+        return self._bridge, files, uri
+
+    def _read(self, uri: Any) -> str:
+        bridge, files, checked = self._files("read", uri)
+        try:
+            data = bridge.run(files.read(checked))
+        except StorageError as exc:
+            raise ExpressionError(exc.message) from None
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ExpressionError(f"{checked} is not UTF-8 text") from None
+
+    def _file_size(self, uri: Any) -> int:
+        bridge, files, checked = self._files("fileSize", uri)
+        try:
+            return bridge.run(files.size(checked))
+        except StorageError as exc:
+            raise ExpressionError(exc.message) from None
+
+    def _file_exists(self, uri: Any) -> bool:
+        bridge, files, checked = self._files("fileExists", uri)
+        try:
+            return bridge.run(files.exists(checked))
+        except StorageError as exc:
+            raise ExpressionError(exc.message) from None

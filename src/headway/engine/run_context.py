@@ -8,6 +8,7 @@ from typing import Any
 from headway.engine.rendering import Renderer
 from headway.execution import LogEntry, TaskRun, utcnow
 from headway.masking import Masker
+from headway.storage import TaskRunFiles
 from headway.store.base import KVEntry, Store
 
 LEVELS = {"TRACE": 0, "DEBUG": 1, "INFO": 2, "WARN": 3, "WARNING": 3, "ERROR": 4}
@@ -61,6 +62,7 @@ class TaskRunContext:
         attempt: int,
         renderer: Renderer,
         kv: StoreKV,
+        storage: TaskRunFiles,
         masker: Masker,
         min_level: str = "TRACE",
     ) -> None:
@@ -71,6 +73,7 @@ class TaskRunContext:
         self._attempt = attempt
         self._renderer = renderer
         self._kv = kv
+        self._storage = storage
         self._min_level = LEVELS.get(min_level, 0)
         self._masker = masker
         self.logs: list[LogEntry] = []
@@ -103,6 +106,10 @@ class TaskRunContext:
     @property
     def kv(self) -> StoreKV:
         return self._kv
+
+    @property
+    def storage(self) -> TaskRunFiles:
+        return self._storage
 
     def render(self, value: Any) -> Any:
         return self._renderer.render(value)

@@ -29,6 +29,7 @@ from headway.execution import iso, new_id, utcnow
 from headway.flows.tasks import TaskBase
 from headway.plugins.base import RunnableTask, TaskResultWarning
 from headway.state import State
+from headway.storage import Storage, TaskRunFiles
 from headway.store.base import Batch, NewEvent, QueuedTaskRun, Store
 
 log = logging.getLogger(__name__)
@@ -75,8 +76,10 @@ class Worker:
         slots: int = 8,
         lease: timedelta = timedelta(seconds=30),
         group: str | None = None,
+        storage: Storage,
     ) -> None:
         self.store = store
+        self.storage = storage
         self.views = views
         self.env = env
         self.slots = slots
@@ -199,6 +202,15 @@ class Worker:
             attempt=item.attempt,
             renderer=renderer,
             kv=StoreKV(self.store, view.execution.tenant),
+            storage=TaskRunFiles(
+                self.storage,
+                view.execution.tenant,
+                view.execution.namespace,
+                flow_id=view.execution.flow_id,
+                execution_id=view.execution.id,
+                task_id=tr.task_id,
+                task_run_id=tr.id,
+            ),
             masker=self.env.masker_for(view.execution),
             min_level=task.log_level or "TRACE",
         )

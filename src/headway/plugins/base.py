@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
 from headway.execution import TaskRun
@@ -35,6 +36,26 @@ class KVStore(Protocol):
     ) -> bool: ...
 
     async def delete(self, namespace: str, key: str) -> bool: ...
+
+
+class TaskStorage(Protocol):
+    """Internal storage as a TaskRun sees it: files are ``kestra:///`` URIs. Only files of
+    the flow's own namespace can be read; another namespace's URI fails (``StorageError``)."""
+
+    async def put_file(self, name: str, source: bytes | Path) -> str:
+        """Store an output file of this TaskRun (``name`` relative, may hold ``/``); return
+        its URI."""
+        ...
+
+    async def read(self, uri: str) -> bytes: ...
+
+    async def download(self, uri: str, target: Path) -> int:
+        """Copy a file to a local path; return its size."""
+        ...
+
+    async def size(self, uri: str) -> int: ...
+
+    async def exists(self, uri: str) -> bool: ...
 
 
 class RunContext(Protocol):
@@ -64,6 +85,11 @@ class RunContext(Protocol):
 
     @property
     def kv(self) -> KVStore: ...
+
+    @property
+    def storage(self) -> TaskStorage:
+        """Internal storage, scoped to this TaskRun and its namespace."""
+        ...
 
     def render(self, value: Any) -> Any:
         """Render expressions in a value (strings inside dicts and lists too)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 # Called with each line the command writes (without its newline) and whether it came from
 # standard error.
@@ -44,6 +44,18 @@ class Workspace(ABC):
     async def write(self, name: str, content: str | bytes) -> None:
         """Create a file (and its parent directories) at ``name``, relative to the working
         directory; raise :class:`FileNameError` for a name that escapes it."""
+
+    @abstractmethod
+    async def find(self, patterns: Sequence[str]) -> list[str]:
+        """The regular files of the working directory (paths relative to it, ``/``
+        separated, sorted) matching any of the glob ``patterns``
+        (:mod:`headway.runners.globs`); raise :class:`FileNameError` for a pattern that
+        escapes it. Links that lead outside the working directory are never returned."""
+
+    @abstractmethod
+    async def fetch(self, name: str) -> Path:
+        """A local path holding the content of the file ``name`` (relative to the working
+        directory), valid until the workspace closes."""
 
     @abstractmethod
     async def run(self, argv: Sequence[str], env: Mapping[str, str], sink: LineSink) -> int:

@@ -18,7 +18,14 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from headway.runners.base import LineSink, TaskRunner, Workspace, checked_file_name
+from headway.runners.base import (
+    FileNameError,
+    LineSink,
+    TaskRunner,
+    Workspace,
+    checked_file_name,
+)
+from headway.runners.globs import checked_pattern, matches
 from headway.runners.lines import read_lines
 
 # How long a stopped process group has to exit after SIGTERM before SIGKILL (seconds).
@@ -60,6 +67,18 @@ class ProcessWorkspace(Workspace):
         target = self._path / checked_file_name(name)
         data = content.encode() if isinstance(content, str) else content
         await asyncio.to_thread(_write_file, target, data)
+
+    async def find(self, patterns: Sequence[str]) -> list[str]:
+        checked = [checked_pattern(pattern) for pattern in patterns]
+        return await asyncio.to_thread(_find, self._path, checked)
+
+    async def fetch(self, name: str) -> Path:
+        path = self._path / checked_file_name(name)
+        root = self._path.resolve()
+        resolved = await asyncio.to_thread(path.resolve)
+        if not resolved.is_relative_to(root):
+            raise FileNameError(f"output file '{name}' leads outside the working directory")
+        return resolved
 
     async def run(self, argv: Sequence[str], env: Mapping[str, str], sink: LineSink) -> int:
         proc = await asyncio.create_subprocess_exec(
@@ -109,6 +128,22 @@ async def _exit_code(proc: asyncio.subprocess.Process, output: asyncio.Future[An
             return await proc.wait()
         await asyncio.wait({output}, timeout=0.05)
     return proc.returncode
+
+
+def _find(root: Path, patterns: list[str]) -> list[str]:
+    """Regular files under ``root`` matching a pattern; links leading outside are skipped."""
+    real_root = root.resolve()
+    found: list[str] = []
+    for directory, _, files in os.walk(root):
+        for name in files:
+            path = Path(directory) / name
+            relative = path.relative_to(root).as_posix()
+            if not any(matches(pattern, relative) for pattern in patterns):
+                continue
+            resolved = path.resolve()
+            if resolved.is_relative_to(real_root) and resolved.is_file():
+                found.append(relative)
+    return sorted(found)
 
 
 def _write_file(target: Path, data: bytes) -> None:

@@ -31,7 +31,7 @@ class PythonCommands(ScriptTask):
     commands: list[str] = Field(min_length=1)
 
     async def commands_in(self, workspace: Workspace, render: Render) -> list[str]:
-        return [render(command) for command in self.commands]
+        return [await render(command) for command in self.commands]
 
 
 class PythonScript(ScriptTask):
@@ -44,5 +44,5 @@ class PythonScript(ScriptTask):
     script: str
 
     async def commands_in(self, workspace: Workspace, render: Render) -> list[str]:
-        await workspace.write(SCRIPT_FILE, render(self.script))
+        await workspace.write(SCRIPT_FILE, await render(self.script))
         return [f"{shlex.quote(sys.executable)} {shlex.quote(SCRIPT_FILE)}"]

@@ -17,7 +17,7 @@ class ShellCommands(ScriptTask):
     commands: list[str] = Field(min_length=1)
 
     async def commands_in(self, workspace: Workspace, render: Render) -> list[str]:
-        return [render(command) for command in self.commands]
+        return [await render(command) for command in self.commands]
 
 
 class ShellScript(ScriptTask):
@@ -29,4 +29,4 @@ class ShellScript(ScriptTask):
     script: str
 
     async def commands_in(self, workspace: Workspace, render: Render) -> list[str]:
-        return [render(self.script)]
+        return [await render(self.script)]

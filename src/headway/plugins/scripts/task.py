@@ -4,13 +4,15 @@
 ``unrendered`` for the worker), once the working directory exists: the text
 ``{{ workingDir }}`` is replaced by its path first, then the rest is rendered as usual. Only
 that plain form is recognised (not ``workingDir`` inside a larger expression), because a
-plugin renders through its context, which does not take extra variables.
+plugin renders through its context, which does not take extra variables. They are rendered
+in a thread, so functions that need I/O (``kv()``, ``read()``) work in them too.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
 from pydantic import ConfigDict, Field
@@ -23,21 +25,25 @@ from headway.plugins.scripts.protocol import parse_line
 from headway.plugins.scripts.runner_spec import TaskRunnerSpec
 from headway.runners.base import FileNameError, TaskRunner, Workspace, checked_file_name
 from headway.runners.process import ProcessRunner
+from headway.storage import is_storage_uri
 
 _WORKING_DIR = re.compile(r"\{\{-?\s*workingDir\s*-?\}\}")
 DEFAULT_INTERPRETER = ("/bin/sh", "-c")
 # Renders a property of the script (``{{ workingDir }}`` included).
-Render = Callable[[str], str]
+Render = Callable[[str], Awaitable[str]]
 
 
 class ScriptTask(RunnableTask):
     """Run commands through ``interpreter`` in a fresh working directory of the task runner.
 
-    ``inputFiles`` (name -> content) are written there first. ``env`` adds environment
-    variables. With ``failFast`` (default) the shell stops at the first failing command
-    (``set -e``). Standard output is logged at INFO, standard error at WARN; a line
+    ``inputFiles`` (name -> content, or name -> ``kestra:///`` URI of a file of internal
+    storage, copied) are written there first. ``env`` adds environment variables. With
+    ``failFast`` (default) the shell stops at the first failing command (``set -e``).
+    Standard output is logged at INFO, standard error at WARN; a line
     ``::{"outputs": {...}}::`` adds to the ``vars`` output (see
-    :mod:`headway.plugins.scripts.protocol`). Outputs: ``exitCode`` and ``vars``. A non-zero
+    :mod:`headway.plugins.scripts.protocol`). After the command, the files matching the
+    globs of ``outputFiles`` are stored in internal storage. Outputs: ``exitCode``, ``vars``
+    and, with ``outputFiles``, ``outputFiles`` (file name -> ``kestra:///`` URI). A non-zero
     exit code fails the TaskRun (retryable).
     """
 
@@ -56,7 +62,7 @@ class ScriptTask(RunnableTask):
     # longer changes the state; here only an explicit `true` does.
     warning_on_std_err: bool | None = None
     input_files: Dynamic[dict[str, str]] | None = None
-    # Needs internal storage: accepted so flows load, refused at run time.
+    # Globs of files (relative to the working directory) stored after the command.
     output_files: list[str] | None = None
     namespace_files: dict[str, Any] | None = None
     task_runner: TaskRunnerSpec | None = None
@@ -68,13 +74,19 @@ class ScriptTask(RunnableTask):
         files = self._input_files()
         async with runner.workspace() as workspace:
             for name, content in files.items():
-                await workspace.write(name, content)
+                if is_storage_uri(content):
+                    await workspace.write(name, await ctx.storage.read(content))
+                else:
+                    await workspace.write(name, content)
 
-            def render(text: str) -> str:
+            def render_now(text: str) -> str:
                 text = _WORKING_DIR.sub(lambda _: workspace.working_dir, text)
                 return str(ctx.render(text))
 
-            before = [render(line) for line in self.before_commands or []]
+            async def render(text: str) -> str:
+                return await asyncio.to_thread(render_now, text)
+
+            before = [await render(line) for line in self.before_commands or []]
             text = "\n".join([*before, *await self.commands_in(workspace, render)])
             if self.fail_fast:
                 text = f"set -e\n{text}"
@@ -89,12 +101,6 @@ class ScriptTask(RunnableTask):
         spec = self.task_runner
         if spec is not None and not spec.runs_here:
             raise TaskFailure(spec.unavailable_message(), retryable=False)
-        if self.output_files:
-            raise TaskFailure(
-                "outputFiles is not supported yet (it needs internal storage); "
-                'print values with ::{"outputs": {...}}:: instead',
-                retryable=False,
-            )
         if self.namespace_files and self.namespace_files.get("enabled", True):
             raise TaskFailure("namespaceFiles is not supported yet", retryable=False)
         if self.container_image is not None:
@@ -114,6 +120,19 @@ class ScriptTask(RunnableTask):
         except FileNameError as exc:
             raise TaskFailure(str(exc), retryable=False) from None
         return {name: str(content) for name, content in files.items()}
+
+    async def _store_output_files(self, ctx: RunContext, workspace: Workspace) -> dict[str, str]:
+        """Store the files matching ``outputFiles``; return file name -> URI."""
+        try:
+            names = await workspace.find(self.output_files or [])
+            stored: dict[str, str] = {}
+            for name in names:
+                stored[name] = await ctx.storage.put_file(name, await workspace.fetch(name))
+        except FileNameError as exc:
+            raise TaskFailure(str(exc), retryable=False) from None
+        if stored:
+            ctx.log("DEBUG", f"stored output files: {', '.join(stored)}")
+        return stored
 
     async def _execute(self, ctx: RunContext, workspace: Workspace, text: str) -> Outputs:
         env = {} if self.env is None else rendered(self.env, dict, "env")
@@ -139,6 +158,8 @@ class ScriptTask(RunnableTask):
         if code != 0:
             raise TaskFailure(f"command failed with exit code {code}")
         outputs: Outputs = {"exitCode": code, "vars": variables}
+        if self.output_files is not None:
+            outputs["outputFiles"] = await self._store_output_files(ctx, workspace)
         if self.warning_on_std_err and stderr_lines:
             raise TaskResultWarning(
                 f"{stderr_lines} line(s) written on standard error (warningOnStdErr)", outputs

@@ -234,9 +234,12 @@ async def test_kubernetes_runner_fails_at_run_time(make: TaskFactory, ctx: FakeR
     assert not caught.value.retryable
 
 
-async def test_output_files_are_not_supported_yet(make: TaskFactory, ctx: FakeRunContext) -> None:
-    with pytest.raises(TaskFailure, match="outputFiles is not supported yet"):
-        await shell(make, "echo", outputFiles=["*.csv"]).run(ctx)
+async def test_output_files_matching_nothing_give_an_empty_map(
+    make: TaskFactory, ctx: FakeRunContext
+) -> None:
+    # Files that match are stored in internal storage: tests/integration/test_storage.py.
+    outputs = await shell(make, "echo", outputFiles=["*.csv"]).run(ctx)
+    assert outputs is not None and outputs["outputFiles"] == {}
 
 
 async def test_container_image_is_ignored_with_a_debug_log(
