@@ -174,8 +174,7 @@ class Evaluation:
                 state = State.WARNING
         state = allowed_state(task, state)
         if payload.get("outputs") is not None:
-            tr.outputs = payload["outputs"]
-            self.view.outputs_changed()
+            self.view.set_outputs(tr, payload["outputs"])
         tr.state.transition(state, at)
         labels = payload.get("labels")
         if labels:
@@ -314,7 +313,7 @@ class Evaluation:
         changed = False
         killing = ex.current is State.KILLING
         # Flowable TaskRuns first (children before the root decides), oldest first.
-        for tr in self.view.open():
+        for tr in self.view.open_flowables():
             if tr.current.terminal or tr.current is State.CREATED:
                 continue
             task = self.view.task(tr.task_id)
@@ -369,8 +368,7 @@ class Evaluation:
             self._touch(tr)
             changed = True
         if adv.outputs is not None and adv.outputs != tr.outputs:
-            tr.outputs = adv.outputs
-            self.view.outputs_changed()
+            self.view.set_outputs(tr, adv.outputs)
             self._touch(tr)
             changed = True
         if adv.done is not None:
@@ -388,7 +386,7 @@ class Evaluation:
 
     def _pause_state(self) -> bool:
         ex = self.execution
-        paused = any(tr.current is State.PAUSED for tr in self.view.open())
+        paused = any(tr.current is State.PAUSED for tr in self.view.open_flowables())
         if paused and ex.current is State.RUNNING:
             ex.state.transition(State.PAUSED, self.now)
         elif not paused and ex.current is State.PAUSED:

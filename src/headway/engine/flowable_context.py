@@ -48,8 +48,13 @@ class EvaluationFlowableContext:
         return self._r().truthy(value)
 
     def children(self, value: str | None = None, *, any_value: bool = False) -> list[TaskRun]:
-        kids = self._ev.view.children(self._tr.id)
-        return kids if any_value else [k for k in kids if k.value == value]
+        view = self._ev.view
+        if any_value:
+            return view.children(self._tr.id)
+        return view.children_with_value(self._tr.id, value)
+
+    def memo(self) -> dict[str, Any]:
+        return self._ev.view.memos.setdefault(self._tr.id, {})
 
     def sequential(
         self,

@@ -12,6 +12,7 @@ from typing import Any
 from headway.execution import Execution, TaskRun
 from headway.flows.model import Flow
 from headway.flows.tasks import TaskBase
+from headway.plugins.base import FlowableTask
 
 Scope = tuple[str | None, str | None, int | None]
 
@@ -24,8 +25,13 @@ class ExecutionView:
     _scopes: dict[Scope, dict[str, TaskRun]] = field(default_factory=dict)
     _by_id: dict[str, TaskRun] = field(default_factory=dict)
     _children: dict[str, list[TaskRun]] = field(default_factory=dict)
+    _children_by_value: dict[tuple[str, str | None], list[TaskRun]] = field(default_factory=dict)
+    # Scratch memory of flowable TaskRuns (see FlowableContext.memo), by TaskRun id.
+    memos: dict[str, dict[str, Any]] = field(default_factory=dict)
     # TaskRuns not known to be terminal, in creation order (pruned as they end).
     _open: dict[str, TaskRun] = field(default_factory=dict)
+    # The same, of flowable tasks only (the executor advances them at every step).
+    _open_flowables: dict[str, TaskRun] = field(default_factory=dict)
     # Where a sequential scan of a task list can resume (see ``scopes``), by list and scope.
     cursors: dict[tuple[int, Scope], tuple[int, list[Any]]] = field(default_factory=dict)
     _outputs: dict[str, Any] | None = None
@@ -57,32 +63,43 @@ class ExecutionView:
     def _outputs_tree(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for tr in self.execution.task_runs:
-            if tr.outputs is None:
-                continue
-            path = self.loop_path(tr)
-            if not path:
-                out[tr.task_id] = tr.outputs
-                continue
-            node = out.setdefault(tr.task_id, {})
-            for key in path[:-1]:
-                node = node.setdefault(key, {})
-            node[path[-1]] = tr.outputs
+            self._place_outputs(out, tr)
         return out
 
-    def outputs_changed(self) -> None:
-        self._outputs = None
+    def _place_outputs(self, out: dict[str, Any], tr: TaskRun) -> None:
+        if tr.outputs is None:
+            return
+        path = self.loop_path(tr)
+        if not path:
+            out[tr.task_id] = tr.outputs
+            return
+        node = out.setdefault(tr.task_id, {})
+        for key in path[:-1]:
+            node = node.setdefault(key, {})
+        node[path[-1]] = tr.outputs
+
+    def set_outputs(self, tr: TaskRun, outputs: dict[str, Any] | None) -> None:
+        """Give a TaskRun its outputs, and update ``outputs()`` in place (a long loop would
+        otherwise rebuild it at every step)."""
+        tr.outputs = outputs
+        if self._outputs is not None:
+            self._place_outputs(self._outputs, tr)
 
     def _index(self, tr: TaskRun) -> None:
-        if tr.outputs is not None:
-            self._outputs = None
+        if tr.outputs is not None and self._outputs is not None:
+            self._place_outputs(self._outputs, tr)
         self._by_id[tr.id] = tr
         self._scopes.setdefault((tr.parent_task_run_id, tr.value, tr.iteration), {})[tr.task_id] = (
             tr
         )
         if tr.parent_task_run_id is not None:
             self._children.setdefault(tr.parent_task_run_id, []).append(tr)
+            key = (tr.parent_task_run_id, tr.value)
+            self._children_by_value.setdefault(key, []).append(tr)
         if not tr.current.terminal:
             self._open[tr.id] = tr
+            if isinstance(self.tasks[tr.task_id], FlowableTask):
+                self._open_flowables[tr.id] = tr
 
     def add(self, tr: TaskRun) -> None:
         self.execution.task_runs.append(tr)
@@ -99,11 +116,16 @@ class ExecutionView:
     def children(self, parent_id: str) -> list[TaskRun]:
         return self._children.get(parent_id, [])
 
+    def children_with_value(self, parent_id: str, value: str | None) -> list[TaskRun]:
+        return self._children_by_value.get((parent_id, value), [])
+
     def open(self) -> list[TaskRun]:
         """The TaskRuns that have not ended, oldest first."""
-        for trid in [trid for trid, tr in self._open.items() if tr.current.terminal]:
-            del self._open[trid]
-        return list(self._open.values())
+        return _pruned(self._open)
+
+    def open_flowables(self) -> list[TaskRun]:
+        """The TaskRuns of flowable tasks that have not ended, oldest first."""
+        return _pruned(self._open_flowables)
 
     def parents(self, tr: TaskRun) -> list[TaskRun]:
         """The chain of parent TaskRuns, nearest first."""
@@ -117,3 +139,9 @@ class ExecutionView:
 
     def task(self, task_id: str) -> TaskBase:
         return self.tasks[task_id]
+
+
+def _pruned(runs: dict[str, TaskRun]) -> list[TaskRun]:
+    for trid in [trid for trid, tr in runs.items() if tr.current.terminal]:
+        del runs[trid]
+    return list(runs.values())

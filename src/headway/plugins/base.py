@@ -209,6 +209,12 @@ class FlowableContext(Protocol):
 
     def log(self, level: str, message: str) -> None: ...
 
+    def memo(self) -> dict[str, Any]:
+        """Scratch memory for this TaskRun, kept while the executor holds its execution in
+        memory and empty after a reload: only for what can be rebuilt from the TaskRuns
+        (such as where a scan over many children can resume)."""
+        ...
+
     def resume_inputs(self) -> dict[str, Any] | None:
         """Inputs given with the resume of a paused TaskRun, once resumed."""
         ...

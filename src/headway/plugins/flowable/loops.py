@@ -24,9 +24,14 @@ _LEGACY = "io.kestra.core.tasks.flows"
 def loop_values(ctx: FlowableContext, raw: Any) -> list[str]:
     """Render the values of a loop into the list of distinct iteration values (strings; JSON
     for structured items), remembered on the TaskRun so they are computed once."""
+    memo = ctx.memo()
+    if "values" in memo:
+        known_values: list[str] = memo["values"]
+        return known_values
     known = ctx.task_run.extra.get("values")
     if isinstance(known, list):
-        return [str(v) for v in known]
+        kept = memo["values"] = [str(v) for v in known]
+        return kept
     value = ctx.render_typed(raw) if isinstance(raw, str) else ctx.render(raw)
     if isinstance(value, str):
         try:
@@ -38,7 +43,8 @@ def loop_values(ctx: FlowableContext, raw: Any) -> list[str]:
     if not isinstance(value, list):
         raise HeadwayError(f"loop values must be a list, got {type(value).__name__}")
     texts = [v if isinstance(v, str) else json.dumps(v, separators=(",", ":")) for v in value]
-    return list(dict.fromkeys(texts))  # distinct, in order, as Kestra
+    distinct = memo["values"] = list(dict.fromkeys(texts))  # in order, as Kestra
+    return distinct
 
 
 def run_iterations(
@@ -50,29 +56,48 @@ def run_iterations(
     parallel_tasks: bool = False,
 ) -> Advance:
     """Start iterations in order, at most ``concurrent`` at a time (0: all); each runs its
-    tasks one after another (or at once with ``parallel_tasks``)."""
-    adv = Advance(extra={"values": values})
+    tasks one after another (or at once with ``parallel_tasks``).
+
+    Iterations that ended never change again, so the scan resumes after the first run of
+    them (kept in ``ctx.memo()``): a loop over many values costs about the number of running
+    iterations per step, not the number of values.
+    """
+    adv = Advance()
+    memo = ctx.memo()
+    if not memo.get("values_kept"):
+        memo["values_kept"] = True
+        if ctx.task_run.extra.get("values") != values:
+            adv.extra = {"values": values}
+    start: int = memo.get("ended", 0)
+    # The combined end state of the iterations that ended before ``start``.
+    ended: State | None = memo.get("worst")
+    later: list[State] = []  # end states of iterations that ended after a running one
+    failed = ended is not None and ended.failed
     active = 0
-    states: list[State] = []
-    failed = False
-    for index, value in enumerate(values):
+    prefix = True  # every iteration before this one has ended
+    for index in range(start, len(values)):
+        value = values[index]
         started = bool(ctx.children(value))
         if not started and (failed or (concurrent > 0 and active >= concurrent)):
-            if not failed:
-                continue
-            break
-        step = (
-            ctx.parallel(tasks, value=value, iteration=index)
-            if parallel_tasks
-            else ctx.sequential(tasks, value=value, iteration=index)
-        )
+            break  # iterations start in order: the later ones have not started either
+        if parallel_tasks:
+            step = ctx.parallel(tasks, value=value, iteration=index)
+        else:
+            step = ctx.sequential(tasks, value=value, iteration=index)
         adv.create.extend(step.create)
         if step.done is None:
             active += 1
+            prefix = False
+            continue
+        failed = failed or step.done.failed
+        if prefix:
+            ended = step.done if ended is None else worst([ended, step.done])
+            memo["ended"] = index + 1
+            memo["worst"] = ended
         else:
-            states.append(step.done)
-            failed = failed or step.done.failed
+            later.append(step.done)
     if active == 0 and not adv.create:
+        states = ([ended] if ended is not None else []) + later
         adv.done = worst(states) if states else State.SUCCESS
     return adv
 
