@@ -1,0 +1,371 @@
+"""The benchmark suite: Headway and its peers on the same workloads, and the machine's floor.
+
+    python -m bench [--quick] [--only NAME ...] [--runs N] [--budget SECONDS] [--no-write]
+
+NAME is a workload (seq40, fanout1000 ...), an engine (headway, prefect, dagster, airflow)
+or ``machine``. Raw results go to ``bench/results/<time>.jsonl`` (one line per run: engine,
+version, workload, mode, run, figures); the summary to ``docs/benchmarks.md`` and the chart
+to ``docs/benchmarks-overhead.png``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench import headway_side, machine
+from bench.procs import Failed, run_measured
+from bench.workloads import BY_NAME, END_TO_END, WORKLOADS, Workload
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / "bench"
+VENVS = BENCH / ".venvs"
+RESULTS = BENCH / "results"
+DOCS = ROOT / "docs"
+
+
+@dataclass(frozen=True)
+class Peer:
+    name: str  # the venv and the package under bench/peers/
+    requirements: tuple[tuple[str, ...], ...]  # pip install steps, in order
+    modes: tuple[str, ...] = ("default",)
+
+
+PEERS = [
+    # prefect 3.9.1 needs a certifi newer than the index offers; prefect 3.8.8's API server
+    # fails to start with the fastapi it resolves (0.165: Body(min_items=...)), so fastapi
+    # is pinned to the last version we verified it runs with.
+    Peer("prefect", (("prefect==3.8.8",), ("fastapi==0.119.1",))),
+    Peer("dagster", (("dagster==1.13.29",),), modes=("durable", "memory")),
+    Peer("airflow", (("apache-airflow==3.3.2",),)),
+]
+PLOT = Peer("plot", (("matplotlib==3.10.*",),))
+ENGINES = ["headway"] + [p.name for p in PEERS]
+
+
+@dataclass
+class Run:
+    quick: bool
+    runs: int
+    budget: float
+    out: Path
+    log: Path
+    records: list[dict[str, Any]] = field(default_factory=list)
+
+    def record(self, **fields: Any) -> None:
+        self.records.append(fields)
+        with self.out.open("a") as f:
+            f.write(json.dumps(fields) + "\n")
+
+    def say(self, text: str) -> None:
+        print(text, file=sys.stderr, flush=True)
+
+
+def ensure_venv(peer: Peer, run: Run) -> Path:
+    """The peer's python, its venv created and its pinned packages installed on first use.
+    Raises Failed with the reason when it cannot be installed."""
+    venv = VENVS / peer.name
+    python = venv / "bin" / "python"
+    marker = venv / ".bench-installed"
+    wanted = json.dumps(peer.requirements)
+    if marker.exists() and marker.read_text() == wanted:
+        return python
+    run.say(f"installing {peer.name} into {venv.relative_to(ROOT)} (first use, minutes)")
+    if not python.exists():
+        base = shutil.which("python3.11") or sys.executable
+        step = subprocess.run([base, "-m", "venv", str(venv)], capture_output=True, text=True)
+        if step.returncode:
+            raise Failed(f"venv: {step.stderr.strip()[-300:]}")
+    for reqs in peer.requirements:
+        cmd = [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", *reqs]
+        try:
+            step = subprocess.run(cmd, capture_output=True, text=True, timeout=1200)
+        except subprocess.TimeoutExpired as exc:
+            raise Failed(f"pip install {' '.join(reqs)}: timed out") from exc
+        if step.returncode:
+            errors = [line for line in step.stderr.splitlines() if line.startswith("ERROR")]
+            raise Failed(f"pip install {' '.join(reqs)}: {' '.join(errors)[-400:]}")
+    marker.write_text(wanted)
+    return python
+
+
+def _estimate_skip(run: Run, engine: str, w: Workload) -> str | None:
+    """A reason to skip w when a smaller size of its kind predicts a run over the budget."""
+    best = None
+    for r in run.records:
+        if r.get("engine") != engine or r.get("mode") != "warm" or "seconds" not in r:
+            continue
+        other = BY_NAME[r["workload"]]
+        # same kind, or a loop estimated from sequential tasks (one task per item)
+        similar = other.kind == w.kind or (other.kind == "seq" and w.kind == "scale")
+        if similar and other.n < w.n:
+            est = r["seconds"] * w.n / other.n  # linear: optimistic
+            best = est if best is None else min(best, est)
+    if best is not None and best > run.budget:
+        return (
+            f"not run: estimated >= {best:.0f} s per run (linear from a smaller size), "
+            f"over the {run.budget:.0f} s budget"
+        )
+    return None
+
+
+def measure_warm(
+    run: Run, engine: str, mode: str, cmd: list[str], env: dict[str, str], workloads: list[Workload]
+) -> None:
+    """Each workload in a process of its own (cmd + name), warm runs inside it."""
+    for w in workloads:
+        reason = _estimate_skip(run, f"{engine}:{mode}", w)
+        if reason:
+            run.record(engine=f"{engine}:{mode}", workload=w.name, mode="warm", skipped=reason)
+            run.say(f"{engine}:{mode} {w.name}: {reason}")
+            continue
+        args = [*cmd, w.name, "--runs", str(run.runs), "--budget", str(run.budget)]
+        timeout = run.budget * 2 + 120
+        run.say(f"{engine}:{mode} {w.name} warm ...")
+        try:
+            with run.log.open("a") as log:
+                log.write(f"\n=== {engine}:{mode} {w.name}\n")
+                log.flush()
+                proc = subprocess.run(
+                    args,
+                    env=env,
+                    cwd=ROOT,
+                    stdout=subprocess.PIPE,
+                    stderr=log,
+                    text=True,
+                    timeout=timeout,
+                )
+        except subprocess.TimeoutExpired:
+            run.record(
+                engine=f"{engine}:{mode}",
+                workload=w.name,
+                mode="warm",
+                error=f"timed out after {timeout:.0f} s",
+            )
+            continue
+        lines = [json.loads(x) for x in proc.stdout.splitlines() if x.startswith("{")]
+        if not lines or "error" in lines[-1] or proc.returncode:
+            why = (
+                lines[-1].get("error") if lines else f"exit {proc.returncode} (see {run.log.name})"
+            )
+            run.record(engine=f"{engine}:{mode}", workload=w.name, mode="warm", error=why)
+            run.say(f"  failed: {why}")
+            continue
+        for i, seconds in enumerate(lines[-1]["times"]):
+            run.record(
+                engine=f"{engine}:{mode}",
+                version=lines[-1]["version"],
+                workload=w.name,
+                mode="warm",
+                run=i,
+                seconds=seconds,
+            )
+        run.say(f"  median {statistics.median(lines[-1]['times']):.3f} s")
+
+
+def measure_e2e(
+    run: Run,
+    engine: str,
+    mode: str,
+    version: str,
+    make_cmd: Any,
+    env: dict[str, str],
+    names: list[str],
+) -> None:
+    """A fresh process per run: import, start, run the workload once, exit."""
+    count = 3 if run.quick else run.runs
+    for name in names:
+        warm = [r for r in run.records if r.get("engine") == f"{engine}:{mode}"]
+        skipped = [r for r in warm if r.get("workload") == name and "skipped" in r]
+        if skipped:
+            run.record(
+                engine=f"{engine}:{mode}", workload=name, mode="e2e", skipped=skipped[0]["skipped"]
+            )
+            continue
+        run.say(f"{engine}:{mode} {name} end to end ...")
+        for i in range(count):
+            try:
+                seconds, rss = run_measured(make_cmd(name), env=env, timeout=run.budget * 2 + 120)
+            except Failed as exc:
+                run.record(engine=f"{engine}:{mode}", workload=name, mode="e2e", error=str(exc))
+                break
+            run.record(
+                engine=f"{engine}:{mode}",
+                version=version,
+                workload=name,
+                mode="e2e",
+                run=i,
+                seconds=seconds,
+                peak_rss_mib=round(rss, 1),
+            )
+
+
+def run_headway(run: Run, workloads: list[Workload]) -> None:
+    env = {**os.environ}
+    cmd = [sys.executable, "-m", "bench.headway_side"]
+    measure_warm(run, "headway", "default", cmd, env, workloads)
+    names = [w.name for w in workloads if w.name in END_TO_END]
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "HEADWAY_HOME": tmp}
+        for name in names:
+            (Path(tmp) / f"{name}.yaml").write_text(headway_side.headway_flow(BY_NAME[name]))
+
+        def make_cmd(name: str) -> list[str]:
+            return [sys.executable, "-m", "headway", "run", str(Path(tmp) / f"{name}.yaml")]
+
+        measure_e2e(run, "headway", "default", headway_side.version(), make_cmd, env, names)
+
+
+def peer_env(peer: Peer, home: Path) -> dict[str, str]:
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "AIRFLOW", "DAGSTER_"))
+    }
+    env["PYTHONPATH"] = str(ROOT)
+    env.pop("VIRTUAL_ENV", None)
+    if peer.name == "prefect":
+        env.update(
+            PREFECT_HOME=str(home),
+            PREFECT_SERVER_ALLOW_EPHEMERAL_MODE="true",
+            PREFECT_LOGGING_LEVEL="WARNING",
+        )
+    elif peer.name == "airflow":
+        env.update(
+            AIRFLOW_HOME=str(home),
+            AIRFLOW__CORE__LOAD_EXAMPLES="False",
+            AIRFLOW__LOGGING__LOGGING_LEVEL="WARNING",
+        )
+    elif peer.name == "dagster":
+        env["DAGSTER_HOME"] = str(home)
+    return env
+
+
+def run_peer(run: Run, peer: Peer, workloads: list[Workload]) -> None:
+    try:
+        python = ensure_venv(peer, run)
+    except Failed as exc:
+        run.record(engine=peer.name, status="not installed", reason=str(exc))
+        run.say(f"{peer.name}: not installed: {exc}")
+        return
+    module = f"bench.peers.{peer.name}.run"
+    with tempfile.TemporaryDirectory() as tmp:
+        env = peer_env(peer, Path(tmp))
+        prep = subprocess.run(
+            [str(python), "-m", module, "--prepare"],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        if prep.returncode:
+            run.record(
+                engine=peer.name, status="failed", reason=f"prepare: {prep.stderr.strip()[-300:]}"
+            )
+            return
+        for mode in peer.modes:
+            base = [str(python), "-m", module, "--mode", mode]
+            measure_warm(run, peer.name, mode, base, env, workloads)
+            names = [w.name for w in workloads if w.name in END_TO_END]
+            version = next(
+                (
+                    r["version"]
+                    for r in run.records
+                    if r.get("engine") == f"{peer.name}:{mode}" and "version" in r
+                ),
+                "?",
+            )
+
+            def make_cmd(name: str, base: list[str] = base) -> list[str]:
+                return [*base, name, "--runs", "1", "--no-warmup"]
+
+            measure_e2e(run, peer.name, mode, version, make_cmd, env, names)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="3 runs, smaller budget, no scale100k")
+    parser.add_argument("--only", action="append", default=[], metavar="NAME")
+    parser.add_argument("--runs", type=int, help="runs per figure (default 5, 3 with --quick)")
+    parser.add_argument(
+        "--budget", type=float, help="seconds per workload (default 120, 20 with --quick)"
+    )
+    parser.add_argument("--no-write", action="store_true", help="leave docs/ alone")
+    parser.add_argument(
+        "--report", type=Path, metavar="JSONL", help="measure nothing: write docs/ from raw results"
+    )
+    args = parser.parse_args()
+    if args.report:
+        records = [json.loads(line) for line in args.report.read_text().splitlines() if line]
+        write_docs(records, Run(False, 0, 0.0, args.report, args.report), args.no_write)
+        return
+    unknown = [n for n in args.only if n not in BY_NAME and n not in ENGINES and n != "machine"]
+    if unknown:
+        parser.error(
+            f"unknown --only {', '.join(unknown)}; "
+            f"one of {', '.join([*BY_NAME, *ENGINES, 'machine'])}"
+        )
+    only_w = [n for n in args.only if n in BY_NAME]
+    only_e = [n for n in args.only if n in ENGINES]
+    workloads = [
+        w for w in WORKLOADS if (w.name in only_w or (not only_w and (w.quick or not args.quick)))
+    ]
+    if workloads and workloads[0].name != "empty":
+        workloads.insert(0, BY_NAME["empty"])  # the baseline every figure subtracts
+    engines = only_e or ([] if args.only == ["machine"] else ENGINES)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    run = Run(
+        quick=args.quick,
+        runs=args.runs or (3 if args.quick else 5),
+        budget=args.budget or (20.0 if args.quick else 120.0),
+        out=RESULTS / f"{stamp}.jsonl",
+        log=RESULTS / f"{stamp}.log",
+    )
+    started = time.perf_counter()
+    run.record(
+        engine="machine",
+        **machine.describe(),
+        date=f"{datetime.now(UTC):%Y-%m-%d}",
+        quick=args.quick,
+        runs=run.runs,
+        budget=run.budget,
+    )
+    if not only_e or "machine" in args.only:
+        run.say("machine floor ...")
+        run.record(engine="machine", mode="floor", **machine.floors(args.quick))
+    if "headway" in engines:
+        run_headway(run, workloads)
+    for peer in PEERS:
+        if peer.name in engines:
+            run_peer(run, peer, workloads)
+    run.say(
+        f"done in {time.perf_counter() - started:.0f} s; raw results {run.out.relative_to(ROOT)}"
+    )
+    write_docs(run.records, run, args.no_write)
+
+
+def write_docs(records: list[dict[str, Any]], run: Run, no_write: bool) -> None:
+    from bench import report
+
+    text = report.render(records, chart="benchmarks-overhead.png")
+    print(text)
+    if not no_write:
+        (DOCS / "benchmarks.md").write_text(text)
+        try:
+            python = ensure_venv(PLOT, run)
+            report.chart(records, python, DOCS / "benchmarks-overhead.png")
+        except (Failed, subprocess.SubprocessError) as exc:
+            run.say(f"no chart: {exc}")
