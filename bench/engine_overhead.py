@@ -3,8 +3,8 @@ change durable, minus a one-task flow, divided by N-1. Warm: the engine is alrea
 
     python -m bench.engine_overhead [--tasks 400] [--runs 5] [--profile]
 
-Prints the figures and where the time goes (with --profile), and writes
-``docs/benchmarks.md`` unless --no-write.
+Prints the figures and where the time goes (with --profile). The suite's report
+(``docs/benchmarks.md``) is written by ``python -m bench``, not here.
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ from headway.settings import Settings
 from headway.state import State
 from headway.store import open_store
 
-DOCS = Path(__file__).parents[1] / "docs" / "benchmarks.md"
 
 
 def flow_source(flow_id: str, tasks: int) -> str:
@@ -191,15 +190,11 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=400)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--profile", action="store_true")
-    parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
     times = asyncio.run(measure(args.tasks, args.runs, args.profile))
     fresh = end_to_end(args.tasks, 3)
     text = report(args.tasks, times, fresh)
     print(text)
-    if not args.no_write:
-        DOCS.parent.mkdir(exist_ok=True)
-        DOCS.write_text(text)
 
 
 if __name__ == "__main__":
