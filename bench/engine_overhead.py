@@ -34,7 +34,6 @@ from headway.state import State
 from headway.store import open_store
 
 
-
 def flow_source(flow_id: str, tasks: int) -> str:
     lines = [f"id: {flow_id}", "namespace: bench", "tasks:"]
     for n in range(tasks):
