@@ -52,6 +52,19 @@ class EngineEnv:
     def masker_for(self, execution: Execution) -> Masker:
         return self.masker.with_secrets(execution.secret_values())
 
+    def renderer(
+        self, view: ExecutionView, tr: TaskRun | None, attempt: int | None = None
+    ) -> Renderer:
+        """Renders expressions as seen from a TaskRun (or the execution), with the engine's
+        functions."""
+        return Renderer(
+            variables(view, tr, self.envs, attempt=attempt),
+            secrets=self.secrets,
+            bridge=self.bridge,
+            tenant=view.execution.tenant,
+            execution_id=view.execution.id,
+        )
+
 
 def allowed_state(task: TaskBase, state: State) -> State:
     """A TaskRun's end state after ``allowFailure`` (FAILED -> WARNING) and ``allowWarning``
@@ -104,14 +117,7 @@ class Evaluation:
         )
 
     def renderer(self, tr: TaskRun | None) -> Renderer:
-        ex = self.execution
-        return Renderer(
-            variables(self.view, tr, self.env.envs),
-            secrets=self.env.secrets,
-            bridge=self.env.bridge,
-            tenant=ex.tenant,
-            execution_id=ex.id,
-        )
+        return self.env.renderer(self.view, tr)
 
     def finish(self) -> Batch:
         """The batch of every change made (call once, after the last step)."""

@@ -22,7 +22,6 @@ from headway.durations import format_duration
 from headway.engine.evaluation import EngineEnv
 from headway.engine.rendering import Renderer
 from headway.engine.run_context import StoreKV, TaskRunContext
-from headway.engine.variables import variables
 from headway.engine.view import ExecutionView
 from headway.errors import HeadwayError, TaskFailure
 from headway.execution import iso, new_id, utcnow
@@ -187,13 +186,7 @@ class Worker:
         tr = view.get(item.task_run_id)
         task = view.task(tr.task_id)
         started = utcnow()
-        renderer = Renderer(
-            variables(view, tr, self.env.envs, attempt=item.attempt),
-            secrets=self.env.secrets,
-            bridge=self.env.bridge,
-            tenant=view.execution.tenant,
-            execution_id=view.execution.id,
-        )
+        renderer = self.env.renderer(view, tr, attempt=item.attempt)
         ctx = TaskRunContext(
             task_run=tr,
             namespace=view.execution.namespace,
