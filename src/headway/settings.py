@@ -32,6 +32,14 @@ class Settings:
     tenant: str = "main"
     # Internal storage (kestra:/// files): a local directory, $HEADWAY_HOME/storage if unset.
     storage_dir: Path | None = None
+    # "local" (the directory above) or "s3" (an S3-compatible bucket, with the fields below;
+    # without an access key, boto3 finds credentials as it usually does).
+    storage_type: str = "local"
+    storage_s3_bucket: str = ""
+    storage_s3_endpoint: str = ""
+    storage_s3_region: str = ""
+    storage_s3_access_key: str = ""
+    storage_s3_secret_key: str = field(default="", repr=False)
     # Kestra's `envs`: ENV_FOO=bar in the environment gives {{ envs.foo }} (and envs.FOO).
     envs: Mapping[str, str] = field(default_factory=dict)
     # secret('NAME'): SECRET_NAME (base64, as Kestra's open-source edition) or
@@ -87,6 +95,12 @@ class Settings:
                 envs[key[4:]] = val
         values["envs"] = envs
         values["secrets"] = _secrets(env)
+        if values.get("storage_type", "local") not in ("local", "s3"):
+            raise SettingsError(
+                f"setting storage_type: expected local or s3, got {values['storage_type']!r}"
+            )
+        if values.get("storage_type") == "s3" and not values.get("storage_s3_bucket"):
+            raise SettingsError("storage_type s3 needs a bucket (HEADWAY_STORAGE_S3_BUCKET)")
         try:
             for name, typ in (("worker_slots", int), ("lease_seconds", float)):
                 if name in values:

@@ -1,15 +1,18 @@
 """The internal storage interface: files addressed by ``kestra:///`` URIs, per tenant.
 
-Backends implement :class:`Storage` (the local directory one in :mod:`.local`; an
-S3-compatible one fits the same methods). Every method takes the tenant first, as Kestra's
-``StorageInterface`` does, so one backend serves every tenant under its own root.
+Backends implement :class:`Storage` (a local directory in :mod:`.local`, an S3-compatible
+bucket in :mod:`.s3`). Every method takes the tenant first, as Kestra's ``StorageInterface``
+does, so one backend serves every tenant under its own root. Directories are implied by the
+files under them (as in S3): there are no empty directories.
 """
 
 from __future__ import annotations
 
+import builtins
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 # How much :meth:`Storage.open` reads at a time (bytes).
@@ -48,13 +51,27 @@ class Storage(ABC):
     async def delete(self, tenant: str, uri: str) -> bool:
         """Delete a file; False when there was none."""
 
-    @abstractmethod
     async def list(self, tenant: str, prefix: str) -> list[str]:
         """The URIs of every file under ``prefix`` (a ``kestra:///`` directory), sorted."""
+        return [info.uri for info in await self.list_files(tenant, prefix)]
+
+    @abstractmethod
+    async def list_files(self, tenant: str, prefix: str) -> builtins.list[FileInfo]:
+        """Every file under ``prefix`` (a ``kestra:///`` directory) with its size and last
+        modification, sorted by URI."""
 
     @abstractmethod
     async def delete_prefix(self, tenant: str, prefix: str) -> int:
         """Delete every file under ``prefix``; return how many."""
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    """A file of internal storage as a listing shows it."""
+
+    uri: str
+    size: int
+    modified: datetime
 
 
 @dataclass(frozen=True)

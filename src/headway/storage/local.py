@@ -12,10 +12,11 @@ import os
 import shutil
 import tempfile
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
-from headway.storage.base import CHUNK_SIZE, Storage
+from headway.storage.base import CHUNK_SIZE, FileInfo, Storage
 from headway.storage.uris import SCHEME, FileNotFoundInStorage, StorageError, segments
 
 T = TypeVar("T")
@@ -78,19 +79,25 @@ class LocalStorage(Storage):
 
         return await _io(uri, remove)
 
-    async def list(self, tenant: str, prefix: str) -> list[str]:
+    async def list_files(self, tenant: str, prefix: str) -> list[FileInfo]:
         base = self.path_of(tenant, prefix, what="prefix")
         tenant_root = self.root / tenant
 
-        def walk() -> list[str]:
-            found: list[str] = []
+        def walk() -> list[FileInfo]:
+            found: list[FileInfo] = []
             for directory, _, files in os.walk(base):
                 for name in files:
                     if name.startswith(".headway-"):
                         continue  # a write in progress
-                    relative = (Path(directory) / name).relative_to(tenant_root)
-                    found.append(f"{SCHEME}/{relative.as_posix()}")
-            return sorted(found)
+                    path = Path(directory) / name
+                    try:
+                        stat = path.stat()
+                    except FileNotFoundError:
+                        continue  # deleted meanwhile
+                    uri = f"{SCHEME}/{path.relative_to(tenant_root).as_posix()}"
+                    modified = datetime.fromtimestamp(stat.st_mtime, UTC)
+                    found.append(FileInfo(uri, stat.st_size, modified))
+            return sorted(found, key=lambda info: info.uri)
 
         return await asyncio.to_thread(walk)
 
