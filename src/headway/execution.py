@@ -317,6 +317,12 @@ class LogEntry:
     attempt_number: int | None = None
     tenant: str = "main"
 
+    def line(self) -> str:
+        """One line of text: time, level, task, message (the CLI, log downloads)."""
+        when = self.timestamp.strftime("%H:%M:%S.%f")[:-3]
+        where = f"[{self.task_id}] " if self.task_id else ""
+        return f"{when} {self.level:<5} {where}{self.message}"
+
     def to_json(self) -> JSON:
         return {
             "namespace": self.namespace,

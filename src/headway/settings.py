@@ -30,6 +30,13 @@ class Settings:
     # A worker's lease on a TaskRun; renewed by heartbeat, reclaimed when it expires.
     lease_seconds: float = 30.0
     tenant: str = "main"
+    # `headway server`: where the API listens, and access control ("" means none, which is
+    # refused on any address but a loopback one; "tokens": API tokens; "proxy": identity
+    # from a trusted reverse proxy's Remote-User / Remote-Groups headers; "none": none, even
+    # when listening on every address).
+    host: str = "127.0.0.1"
+    port: int = 8080
+    auth: str = ""
     # Internal storage (kestra:/// files): a local directory, $HEADWAY_HOME/storage if unset.
     storage_dir: Path | None = None
     # "local" (the directory above) or "s3" (an S3-compatible bucket, with the fields below;
@@ -102,7 +109,7 @@ class Settings:
         if values.get("storage_type") == "s3" and not values.get("storage_s3_bucket"):
             raise SettingsError("storage_type s3 needs a bucket (HEADWAY_STORAGE_S3_BUCKET)")
         try:
-            for name, typ in (("worker_slots", int), ("lease_seconds", float)):
+            for name, typ in (("worker_slots", int), ("lease_seconds", float), ("port", int)):
                 if name in values:
                     values[name] = typ(values[name])
         except ValueError as exc:

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from headway.cli.errors import EXIT_FAILED, EXIT_OK
-from headway.cli.local import LogPrinter, format_log, local_engine, local_store
+from headway.cli.local import LogPrinter, local_engine, local_store
 from headway.cli.run import exit_code, parse_pairs, summary
 from headway.errors import HeadwayError, NotFoundError
 from headway.execution import Execution, iso
@@ -130,7 +130,7 @@ def logs(execution_id: str, level: str | None, as_json: bool) -> None:
         _echo_json([e.to_json() for e in entries])
         return
     for entry in entries:
-        click.echo(format_log(entry))
+        click.echo(entry.line())
 
 
 @executions.command("recover")

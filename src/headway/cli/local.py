@@ -136,15 +136,9 @@ async def local_engine(
 LEVEL_COLORS = {"ERROR": "red", "WARN": "yellow", "DEBUG": "blue", "TRACE": "blue"}
 
 
-def format_log(entry: LogEntry) -> str:
-    when = entry.timestamp.strftime("%H:%M:%S.%f")[:-3]
-    where = f"[{entry.task_id}] " if entry.task_id else ""
-    return f"{when} {entry.level:<5} {where}{entry.message}"
-
-
 def print_log(entry: LogEntry) -> None:
     click.secho(
-        format_log(entry),
+        entry.line(),
         err=True,
         fg=LEVEL_COLORS.get(entry.level),
         color=sys.stderr.isatty(),

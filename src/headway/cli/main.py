@@ -10,6 +10,7 @@ from headway import __version__
 from headway.cli.errors import run_guarded
 from headway.cli.executions import executions
 from headway.cli.run import run
+from headway.cli.server import server
 from headway.cli.validate import schema, validate
 
 
@@ -23,6 +24,7 @@ cli.add_command(run)
 cli.add_command(validate)
 cli.add_command(schema)
 cli.add_command(executions)
+cli.add_command(server)
 
 
 def main() -> None:

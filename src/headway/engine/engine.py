@@ -28,6 +28,7 @@ from headway.storage import Storage, open_storage
 from headway.store.base import Batch, Store
 
 LogListener = Callable[[LogEntry], None]
+CommitListener = Callable[[Batch], None]
 
 
 class Engine:
@@ -69,6 +70,8 @@ class Engine:
         self.executor.listeners.append(self._on_commit)
         self.worker.listeners.append(self._on_commit)
         self.log_listeners: list[LogListener] = []
+        # Told of every batch this process commits (the API's live follow).
+        self.commit_listeners: list[CommitListener] = []
         self._watch: dict[str, _Watch] = {}
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -82,6 +85,8 @@ class Engine:
         for entry in batch.logs:
             for listener in self.log_listeners:
                 listener(entry)
+        for commit_listener in self.commit_listeners:
+            commit_listener(batch)
         for execution in batch.executions:
             watch = self._watch.get(execution.id)
             if watch is not None:

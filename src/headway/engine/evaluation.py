@@ -207,6 +207,10 @@ class Evaluation:
         self.execution.labels = [{"key": k, "value": v} for k, v in current.items()]
         self._touch_execution()
 
+    def _on_labels(self, payload: dict[str, Any]) -> None:
+        """Labels set by a user (the API): added to the execution's, replacing same keys."""
+        self._set_labels(payload.get("labels") or {})
+
     def _on_resume(self, payload: dict[str, Any]) -> None:
         ex = self.execution
         paused = [tr for tr in ex.task_runs if tr.current is State.PAUSED]

@@ -1,0 +1,66 @@
+"""Reading what clients send: inputs (JSON, form or multipart with files), labels, dates."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import Request
+from starlette.datastructures import UploadFile
+
+from headway.api.errors import ApiError
+from headway.storage import FileUpload
+
+# The largest request body read into memory for inputs (uploads included).
+MAX_INPUTS_BYTES = 100 * 1024 * 1024
+
+
+async def read_inputs(request: Request) -> dict[str, Any]:
+    """Inputs from a JSON object, a form or a multipart body (files become uploads)."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    length = int(request.headers.get("content-length") or 0)
+    if length > MAX_INPUTS_BYTES:
+        raise ApiError(413, f"the request body is larger than {MAX_INPUTS_BYTES} bytes")
+    if content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        form = await request.form(max_part_size=MAX_INPUTS_BYTES)
+        out: dict[str, Any] = {}
+        for key, value in form.multi_items():
+            if isinstance(value, UploadFile):
+                out[key] = FileUpload(value.filename or key, await value.read())
+            else:
+                out[key] = value
+        return out
+    raw = await request.body()
+    if not raw.strip():
+        return {}
+    if content_type not in ("application/json", ""):
+        raise ApiError(415, f"inputs must be JSON, a form or multipart, not '{content_type}'")
+    try:
+        data = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ApiError(400, f"the body is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise ApiError(400, "the body must be a JSON object of inputs")
+    return data
+
+
+def parse_labels(values: list[str], where: str = "labels") -> dict[str, str]:
+    """``key:value`` pairs, as Kestra's API takes them."""
+    out: dict[str, str] = {}
+    for item in values:
+        key, sep, value = item.partition(":")
+        if not sep or not key:
+            raise ApiError(422, f"{where}: expected 'key:value', got '{item}'")
+        out[key] = value
+    return out
+
+
+def parse_date(text: str | None, name: str) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ApiError(422, f"query parameter '{name}': not an ISO-8601 date: '{text}'") from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
