@@ -15,6 +15,7 @@ from pathlib import Path
 from headway.settings import Settings
 from headway.storage.base import FileInfo, FileUpload, Storage
 from headway.storage.local import LocalStorage
+from headway.storage.namespace_files import NamespaceEntry, NamespaceFileTree
 from headway.storage.s3 import S3Config, S3Storage
 from headway.storage.scoped import NamespaceFiles, TaskRunFiles
 from headway.storage.uris import (
@@ -25,6 +26,8 @@ from headway.storage.uris import (
     execution_prefix,
     input_file_uri,
     is_storage_uri,
+    namespace_file_uri,
+    namespace_of,
     task_file_uri,
 )
 
@@ -52,6 +55,8 @@ __all__ = [
     "FileNotFoundInStorage",
     "FileUpload",
     "LocalStorage",
+    "NamespaceEntry",
+    "NamespaceFileTree",
     "NamespaceFiles",
     "S3Config",
     "S3Storage",
@@ -62,6 +67,8 @@ __all__ = [
     "execution_prefix",
     "input_file_uri",
     "is_storage_uri",
+    "namespace_file_uri",
+    "namespace_of",
     "open_storage",
     "task_file_uri",
 ]

@@ -45,6 +45,10 @@ class Storage(ABC):
     async def size(self, tenant: str, uri: str) -> int: ...
 
     @abstractmethod
+    async def stat(self, tenant: str, uri: str) -> FileInfo:
+        """A file's size and last modification."""
+
+    @abstractmethod
     async def exists(self, tenant: str, uri: str) -> bool: ...
 
     @abstractmethod

@@ -63,6 +63,11 @@ class LocalStorage(Storage):
         path = self.path_of(tenant, uri)
         return await _io(uri, lambda: _regular(path).stat().st_size)
 
+    async def stat(self, tenant: str, uri: str) -> FileInfo:
+        path = self.path_of(tenant, uri)
+        stat = await _io(uri, lambda: _regular(path).stat())
+        return FileInfo(uri, stat.st_size, datetime.fromtimestamp(stat.st_mtime, UTC))
+
     async def exists(self, tenant: str, uri: str) -> bool:
         path = self.path_of(tenant, uri)
         return await asyncio.to_thread(path.is_file)
@@ -71,6 +76,8 @@ class LocalStorage(Storage):
         path = self.path_of(tenant, uri)
 
         def remove() -> bool:
+            if path.is_dir():
+                return False  # a directory is not a file
             try:
                 path.unlink()
             except FileNotFoundError:

@@ -126,18 +126,20 @@ class S3Storage(Storage):
         return await self._call(uri, fetch)
 
     async def size(self, tenant: str, uri: str) -> int:
+        return (await self.stat(tenant, uri)).size
+
+    async def stat(self, tenant: str, uri: str) -> FileInfo:
         key = self.key_of(tenant, uri)
 
-        def head() -> int:
-            return int(
-                self.client().head_object(Bucket=self.config.bucket, Key=key)["ContentLength"]
-            )
+        def head() -> FileInfo:
+            head = self.client().head_object(Bucket=self.config.bucket, Key=key)
+            return FileInfo(uri, int(head["ContentLength"]), head["LastModified"])
 
         return await self._call(uri, head)
 
     async def exists(self, tenant: str, uri: str) -> bool:
         try:
-            await self.size(tenant, uri)
+            await self.stat(tenant, uri)
         except FileNotFoundInStorage:
             return False
         return True

@@ -4,6 +4,7 @@
   ``kestra:///{namespace as path}/{flow}/executions/{execution}/tasks/{task}/{taskRun}/{name}``
 - a FILE input:
   ``kestra:///{namespace as path}/{flow}/executions/{execution}/inputs/{input}/{name}``
+- a namespace file: ``kestra:///{namespace as path}/_files/{path}``
 
 The namespace ``company.team`` becomes the path ``company/team``; flow and task ids are
 slugified (lower case, dashes) as Kestra does. A URI with ``.`` or ``..`` segments, empty
@@ -126,3 +127,58 @@ def input_file_uri(
 def is_storage_uri(value: object) -> bool:
     """Whether ``value`` is a string naming a file of internal storage (``kestra://...``)."""
     return isinstance(value, str) and value.startswith(SCHEME)
+
+
+NAMESPACE_FILES = "_files"
+_NAMESPACE = re.compile(r"^[a-z0-9][a-z0-9_-]*(\.[a-z0-9_-]+)*$")
+
+
+def checked_namespace(namespace: str) -> str:
+    """``namespace``, if it is a valid namespace name (``company.team``)."""
+    if not isinstance(namespace, str) or not _NAMESPACE.match(namespace):
+        raise StorageError(
+            f"invalid namespace {namespace!r} (lower-case letters, digits, '_' and '-', "
+            "in parts separated by dots)"
+        )
+    return namespace
+
+
+def namespace_files_prefix(namespace: str) -> str:
+    """The directory of a namespace's files: ``kestra:///{namespace as path}/_files/``."""
+    return f"{SCHEME}/{'/'.join(checked_namespace(namespace).split('.'))}/{NAMESPACE_FILES}/"
+
+
+def namespace_file_path(path: str) -> str:
+    """A namespace file's path without its leading ``/`` (``/scripts/a.py`` ->
+    ``scripts/a.py``); ``""`` for the root; refused if it could leave the namespace."""
+    if not isinstance(path, str):
+        raise StorageError(f"namespace file path {path!r} is not text")
+    relative = path.strip().lstrip("/")
+    if relative.rstrip("/") == "":
+        return ""
+    segments(f"{SCHEME}/{relative}", what="namespace file path")
+    return relative.rstrip("/")
+
+
+def namespace_file_uri(namespace: str, path: str) -> str:
+    """The URI of a namespace file (``path`` relative to the namespace's root)."""
+    relative = namespace_file_path(path)
+    if not relative:
+        raise StorageError("a namespace file needs a path (got the root '/')")
+    return namespace_files_prefix(namespace) + relative
+
+
+def namespace_of(uri: str) -> str:
+    """The namespace a file of internal storage belongs to: an execution's file or a
+    namespace file; a :class:`StorageError` for a URI of neither layout."""
+    try:
+        return StorageURI.parse(uri).namespace
+    except StorageError:
+        parts = segments(uri)
+        if NAMESPACE_FILES in parts[1:-1]:
+            return ".".join(parts[: parts.index(NAMESPACE_FILES)])
+        raise StorageError(
+            f"URI {uri!r} is not a file of an execution "
+            "(kestra:///{namespace}/{flow}/executions/{id}/tasks|inputs/...) "
+            "nor a namespace file (kestra:///{namespace}/_files/...)"
+        ) from None

@@ -147,3 +147,24 @@ async def test_another_namespaces_file_is_refused(storage: Storage) -> None:
     child = "kestra:///company/team/sub/f/executions/ex9/tasks/t/tr9/x"
     with pytest.raises(StorageError, match=r"belongs to namespace 'company\.team\.sub'"):
         await _files(storage).read(child)
+
+
+async def test_stat(storage: Storage) -> None:
+    await storage.put("main", URI, b"abc")
+    info = await storage.stat("main", URI)
+    assert (info.uri, info.size) == (URI, 3) and info.modified.tzinfo is not None
+    with pytest.raises(FileNotFoundInStorage):
+        await storage.stat("main", URI + ".missing")
+
+
+async def test_a_task_run_deletes_and_purges_its_execution_files(storage: Storage) -> None:
+    files = _files(storage)
+    uri = await files.put_file("out.txt", b"data")
+    other = await files.put_file("deep/er.txt", b"more")
+    elsewhere = "kestra:///company/team/f/executions/ex2/tasks/t/tr1/out.txt"
+    await storage.put("main", elsewhere, b"x")
+    assert await files.delete(uri) and not await files.delete(uri)
+    assert await files.purge_execution() == [other]
+    assert await storage.list("main", PREFIX) == []
+    assert await storage.exists("main", elsewhere)
+    assert b"".join([chunk async for chunk in files.open(elsewhere)]) == b"x"
