@@ -45,7 +45,7 @@ class Engine:
         self.settings = settings
         # Internal storage (kestra:/// files). Deleting an execution does not delete its
         # files yet.
-        self.storage = storage or open_storage(settings.storage_path)
+        self.storage = storage or open_storage(settings)
         self.registry = registry or default_registry()
         self.flows = flows or FlowRepository(store, self.registry, tenant=settings.tenant)
         self.env = EngineEnv(

@@ -1,6 +1,7 @@
 """Rendering expressions for the engine: the expression language plus the functions that
 need the engine (``kv``, ``secret``, ``render``, ``errorLogs``, and the internal storage
-functions ``read``, ``fileSize``, ``fileExists``).
+functions ``read``, ``fileSize``, ``fileExists``, which take a ``kestra:///`` URI or the
+path of a namespace file).
 
 Rendering is synchronous. Functions that need the store or internal storage call it
 through :class:`StoreBridge`, which only works off the event loop's thread: a value that
@@ -16,7 +17,13 @@ from typing import Any, TypeVar
 from headway import expressions
 from headway.errors import ExpressionError
 from headway.execution import utcnow
-from headway.storage import NamespaceFiles, Storage, StorageError, is_storage_uri
+from headway.storage import (
+    NamespaceFiles,
+    Storage,
+    StorageError,
+    is_storage_uri,
+    namespace_file_uri,
+)
 from headway.store.base import Store
 
 T = TypeVar("T")
@@ -163,14 +170,13 @@ class Renderer:
     def _files(self, function: str, uri: Any) -> tuple[StoreBridge, NamespaceFiles, str]:
         if self._bridge is None or self._bridge.storage is None:
             raise ExpressionError(f"{function}() is not available here")
-        if not is_storage_uri(uri):
-            raise ExpressionError(
-                f"{uri!r} is not a kestra:/// URI of internal storage "
-                "(namespace files are not supported yet)"
-            )
+        if not isinstance(uri, str):
+            raise ExpressionError(f"{function}(): expected a kestra:/// URI or a path, got {uri!r}")
         namespace = self.variables["flow"]["namespace"]
         files = NamespaceFiles(self._bridge.storage, self._tenant, namespace)
         try:
+            if not is_storage_uri(uri):  # a namespace file of the flow's namespace
+                uri = namespace_file_uri(namespace, uri)
             files.check(uri)
         except StorageError as exc:
             raise ExpressionError(exc.message) from None

@@ -8,6 +8,7 @@ they are done, its own end state (:class:`FlowableContext`, :class:`Advance`).
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -38,9 +39,50 @@ class KVStore(Protocol):
     async def delete(self, namespace: str, key: str) -> bool: ...
 
 
+class NamespaceFilesAccess(Protocol):
+    """The namespace files of the flow's namespace (paths relative to its root)."""
+
+    async def paths(self) -> list[str]:
+        """The path of every file, sorted."""
+        ...
+
+    async def read(self, path: str) -> bytes: ...
+
+    async def download(self, path: str, target: Path) -> int: ...
+
+    async def write(self, path: str, source: bytes | Path) -> int: ...
+
+    async def exists(self, path: str) -> bool: ...
+
+    async def delete(self, path: str) -> int:
+        """Delete a file, or a directory with everything under it; return how many files."""
+        ...
+
+    def uri(self, path: str) -> str:
+        """The ``kestra:///`` URI of a namespace file."""
+        ...
+
+
 class TaskStorage(Protocol):
     """Internal storage as a TaskRun sees it: files are ``kestra:///`` URIs. Only files of
     the flow's own namespace can be read; another namespace's URI fails (``StorageError``)."""
+
+    @property
+    def namespace_files(self) -> NamespaceFilesAccess:
+        """The namespace files of the flow's namespace."""
+        ...
+
+    def open(self, uri: str) -> AsyncIterator[bytes]:
+        """A file's content in chunks."""
+        ...
+
+    async def delete(self, uri: str) -> bool:
+        """Delete a file of the namespace; False when there was none."""
+        ...
+
+    async def purge_execution(self) -> list[str]:
+        """Delete every file of this execution; return their URIs."""
+        ...
 
     async def put_file(self, name: str, source: bytes | Path) -> str:
         """Store an output file of this TaskRun (``name`` relative, may hold ``/``); return
