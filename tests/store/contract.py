@@ -16,6 +16,7 @@ from __future__ import annotations
 from .contract_executions import BatchContract, ExecutionsContract
 from .contract_flows import FlowsContract, KVContract, LogsContract
 from .contract_queue import InboxContract, QueueContract
+from .contract_triggers import TriggersContract
 
 __all__ = ["StoreContract"]
 
@@ -28,5 +29,6 @@ class StoreContract(
     QueueContract,
     LogsContract,
     KVContract,
+    TriggersContract,
 ):
     """Every test of the store contract (see the module docstring for the fixtures)."""

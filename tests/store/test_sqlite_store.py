@@ -74,6 +74,9 @@ EXPECTED_TABLES = {
     "timers",
     "logs",
     "kv",
+    "triggers",
+    "ended_executions",
+    "leases",
 }
 EXPECTED_INDEXES = {
     "executions_by_flow": ("executions", ["tenant", "namespace", "flow_id", "start_date"]),

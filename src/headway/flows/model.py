@@ -8,6 +8,7 @@ from pydantic import Field, WithJsonSchema, field_validator
 
 from headway.flows.inputs import Input
 from headway.flows.tasks import ID_PATTERN, Model, Retry, Task, TaskBase
+from headway.triggers.model import Trigger
 
 
 def _label_text(value: Any) -> Any:
@@ -81,7 +82,7 @@ class Flow(Model):
     errors: list[Task] = Field(default_factory=list)
     finally_: list[Task] = Field(default_factory=list, alias="finally")
     after_execution: list[Task] = Field(default_factory=list)
-    triggers: list[dict[str, Any]] = Field(default_factory=list)
+    triggers: list[Trigger] = Field(default_factory=list)
     concurrency: Concurrency | None = None
     outputs: list[FlowOutput] = Field(default_factory=list)
     retry: Retry | None = None

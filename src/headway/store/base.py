@@ -133,6 +133,44 @@ class Batch:
         )
 
 
+@dataclass(slots=True)
+class Backfill:
+    """A backfill of a Schedule: executions for each date from ``start`` to ``end``
+    (``current_date``: the next one to create)."""
+
+    start: datetime
+    current_date: datetime
+    end: datetime | None = None
+    inputs: JSON = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
+    paused: bool = False
+
+
+@dataclass(slots=True)
+class TriggerState:
+    """The state of one trigger of one flow: when it fires next, when it last fired, the
+    execution it started that is still running (a schedule does not overlap it), an
+    evaluation lock (a poll in progress), a backfill, and ``data`` (windows of
+    preconditions, the flow revision it was computed from)."""
+
+    tenant: str
+    namespace: str
+    flow_id: str
+    trigger_id: str
+    next_date: datetime | None = None
+    last_date: datetime | None = None
+    disabled: bool = False
+    execution_id: str | None = None
+    locked_until: datetime | None = None
+    backfill: Backfill | None = None
+    data: JSON = field(default_factory=dict)
+    updated: datetime | None = None
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        return (self.tenant, self.namespace, self.flow_id, self.trigger_id)
+
+
 @dataclass(frozen=True, slots=True)
 class ExecutionQuery:
     tenant: str = "main"
@@ -284,3 +322,50 @@ class Store(ABC):
 
     @abstractmethod
     async def kv_list(self, tenant: str, namespace: str, now: datetime) -> list[KVEntry]: ...
+
+    # --- triggers ----------------------------------------------------------------------------
+    # State of the triggers flows declare (see headway.triggers and headway.scheduler). Only
+    # the scheduler writes it, except enable/disable/unlock/backfill requests of the API.
+    @abstractmethod
+    async def get_trigger(
+        self, tenant: str, namespace: str, flow_id: str, trigger_id: str
+    ) -> TriggerState | None: ...
+
+    @abstractmethod
+    async def list_triggers(
+        self, tenant: str, namespace: str | None = None, flow_id: str | None = None
+    ) -> list[TriggerState]:
+        """Trigger states by namespace, flow and trigger id; ``namespace`` is a prefix
+        ('platform' matches 'platform.ops')."""
+
+    @abstractmethod
+    async def save_triggers(self, states: list[TriggerState]) -> None:
+        """Insert or replace these trigger states (their ``updated`` is set to now)."""
+
+    @abstractmethod
+    async def delete_triggers(
+        self, tenant: str, namespace: str, flow_id: str, keep: list[str] | None = None
+    ) -> int:
+        """Delete the flow's trigger states but those in ``keep``; return how many."""
+
+    @abstractmethod
+    async def commit_triggered(
+        self, batch: Batch, states: list[TriggerState], ended_done: list[str]
+    ) -> None:
+        """In one transaction: the batch (new executions), the trigger states that fired
+        them, and the acknowledgement of ended executions already evaluated for Flow
+        triggers (``ended_done``)."""
+
+    @abstractmethod
+    async def record_ended(self, tenant: str, execution_ids: list[str]) -> None:
+        """Remember executions that ended, until Flow triggers are evaluated for them
+        (:meth:`ended_executions`, acknowledged through :meth:`commit_triggered`)."""
+
+    @abstractmethod
+    async def ended_executions(self, limit: int = 100) -> list[str]:
+        """Ended executions not yet evaluated for Flow triggers, oldest first."""
+
+    @abstractmethod
+    async def acquire_lease(self, name: str, holder: str, now: datetime, until: datetime) -> bool:
+        """Take or renew the lease ``name`` (the scheduler's leadership) for ``holder``
+        until ``until``; False when another holder's lease is still valid at ``now``."""

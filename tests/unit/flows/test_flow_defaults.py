@@ -106,9 +106,12 @@ def test_defaults_reach_triggers(parse: Parse) -> None:
         "  - type: io.kestra.plugin.core.trigger.Schedule\n"
         "    values: {timezone: Europe/Paris}\n"
     )
-    triggers = "triggers:\n  - id: daily\n    type: io.kestra.plugin.core.trigger.Schedule\n"
+    triggers = (
+        "triggers:\n  - id: daily\n    type: io.kestra.plugin.core.trigger.Schedule\n"
+        "    cron: '@daily'\n"
+    )
     flow = parse(HEAD + defaults + triggers + "tasks:\n" + PLAIN)
-    assert flow.triggers[0]["timezone"] == "Europe/Paris"
+    assert getattr(flow.triggers[0], "timezone", None) == "Europe/Paris"
 
 
 def test_unknown_keys_of_a_known_type_are_reported_where_written(problems: Problems) -> None:

@@ -69,7 +69,8 @@ def test_duplicate_input_trigger_and_output_ids(problems: Problems) -> None:
     source = (
         HEAD
         + "inputs:\n  - {id: n, type: INT}\n  - {id: n, type: STRING}\n"
-        + "triggers:\n  - {id: t, type: x.Schedule}\n  - {id: t, type: x.Webhook}\n"
+        + "triggers:\n  - {id: t, type: schedule, cron: '@daily'}\n"
+        + "  - {id: t, type: webhook, key: k}\n"
         + "outputs:\n  - {id: o, value: 1}\n  - {id: o, value: 2}\n"
         + "tasks:\n"
         + log("a")

@@ -59,10 +59,20 @@ INSERT INTO timers (tenant, execution_id, task_run_id, due_at)
 VALUES ({_TENANT_OF_EXECUTION}, ?, ?, ?)"""
 
 
+Steps = list[tuple[str, list[tuple[object, ...]]]]
+
+
 def commit(conn: sqlite3.Connection, batch: Batch) -> None:
     # Everything is converted (and JSON-encoded) before the transaction starts.
+    steps = prepare(batch)
+    with transaction(conn):
+        apply(conn, steps)
+
+
+def prepare(batch: Batch) -> Steps:
+    """The statements of a batch and their parameters, in order."""
     now = rows.ts(utcnow())
-    steps: list[tuple[str, list[tuple[object, ...]]]] = [
+    return [
         (UPSERT_EXECUTION, [rows.execution_params(e, now) for e in batch.executions]),
         (UPSERT_TASK_RUN, [rows.task_run_params(tr) for tr in batch.task_runs]),
         (DEQUEUE, [(task_run_id,) for task_run_id in batch.dequeue]),
@@ -91,7 +101,10 @@ def commit(conn: sqlite3.Connection, batch: Batch) -> None:
         ),
         (logs.INSERT, [rows.log_params(entry) for entry in batch.logs]),
     ]
-    with transaction(conn):
-        for statement, params in steps:
-            if params:
-                conn.executemany(statement, params)
+
+
+def apply(conn: sqlite3.Connection, steps: Steps) -> None:
+    """Run prepared steps inside the caller's transaction."""
+    for statement, params in steps:
+        if params:
+            conn.executemany(statement, params)

@@ -19,8 +19,9 @@ from headway.store.base import (
     KVEntry,
     QueuedTaskRun,
     Store,
+    TriggerState,
 )
-from headway.store.sqlite import batch, executions, flows, kv, logs, migrations, queue
+from headway.store.sqlite import batch, executions, flows, kv, logs, migrations, queue, triggers
 from headway.store.sqlite.thread import ConnectionThread
 
 
@@ -151,3 +152,38 @@ class SQLiteStore(Store):
 
     async def kv_list(self, tenant: str, namespace: str, now: datetime) -> list[KVEntry]:
         return await self._thread.run(kv.kv_list, tenant, namespace, now)
+
+    # --- triggers ----------------------------------------------------------------------------
+    async def get_trigger(
+        self, tenant: str, namespace: str, flow_id: str, trigger_id: str
+    ) -> TriggerState | None:
+        return await self._thread.run(triggers.get_trigger, tenant, namespace, flow_id, trigger_id)
+
+    async def list_triggers(
+        self, tenant: str, namespace: str | None = None, flow_id: str | None = None
+    ) -> list[TriggerState]:
+        return await self._thread.run(triggers.list_triggers, tenant, namespace, flow_id)
+
+    async def save_triggers(self, states: list[TriggerState]) -> None:
+        if states:
+            await self._thread.run(triggers.save_triggers, states)
+
+    async def delete_triggers(
+        self, tenant: str, namespace: str, flow_id: str, keep: list[str] | None = None
+    ) -> int:
+        return await self._thread.run(triggers.delete_triggers, tenant, namespace, flow_id, keep)
+
+    async def commit_triggered(
+        self, batch_: Batch, states: list[TriggerState], ended_done: list[str]
+    ) -> None:
+        await self._thread.run(triggers.commit_triggered, batch_, states, ended_done)
+
+    async def record_ended(self, tenant: str, execution_ids: list[str]) -> None:
+        if execution_ids:
+            await self._thread.run(triggers.record_ended, tenant, execution_ids)
+
+    async def ended_executions(self, limit: int = 100) -> list[str]:
+        return await self._thread.run(triggers.ended_executions, limit)
+
+    async def acquire_lease(self, name: str, holder: str, now: datetime, until: datetime) -> bool:
+        return await self._thread.run(triggers.acquire_lease, name, holder, now, until)
