@@ -67,7 +67,7 @@ def error_body(exc: HeadwayError) -> dict[str, Any]:
 
 
 def _describe(error: dict[str, Any]) -> str:
-    loc = [str(part) for part in error.get("loc", ())]
+    loc = [str(part) for part in error.get("loc", ()) if not isinstance(part, int)]
     where = loc[0] if loc else "request"
     name = ".".join(loc[1:])
     place = {"query": "query parameter", "path": "path parameter", "header": "header"}.get(

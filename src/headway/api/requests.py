@@ -23,13 +23,13 @@ async def read_inputs(request: Request) -> dict[str, Any]:
     if length > MAX_INPUTS_BYTES:
         raise ApiError(413, f"the request body is larger than {MAX_INPUTS_BYTES} bytes")
     if content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
-        form = await request.form(max_part_size=MAX_INPUTS_BYTES)
         out: dict[str, Any] = {}
-        for key, value in form.multi_items():
-            if isinstance(value, UploadFile):
-                out[key] = FileUpload(value.filename or key, await value.read())
-            else:
-                out[key] = value
+        async with request.form(max_part_size=MAX_INPUTS_BYTES) as form:
+            for key, value in form.multi_items():
+                if isinstance(value, UploadFile):
+                    out[key] = FileUpload(value.filename or key, await value.read())
+                else:
+                    out[key] = value
         return out
     raw = await request.body()
     if not raw.strip():
