@@ -2,10 +2,11 @@
 
     python -m bench [--quick] [--only NAME ...] [--runs N] [--budget SECONDS] [--no-write]
 
-NAME is a workload (seq40, fanout1000 ...), an engine (headway, prefect, dagster, airflow)
-or ``machine``. Raw results go to ``bench/results/<time>.jsonl`` (one line per run: engine,
-version, workload, mode, run, figures); the summary to ``docs/benchmarks.md`` and the chart
-to ``docs/benchmarks-overhead.png``.
+NAME is a workload (seq40, fanout1000, shell100 ...), an engine (headway, prefect, dagster,
+airflow) or ``machine``. Raw results go to ``bench/results/<time>.jsonl`` (one line per run:
+engine, version, workload, mode, run, figures); merged into ``bench/published.jsonl`` (unless
+``--fresh``), they make the summary ``docs/benchmarks.md`` and the chart
+``docs/benchmarks-overhead.png``.
 """
 
 from __future__ import annotations
@@ -24,14 +25,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import headway_side, machine
+from bench import headway_side, machine, records
 from bench.procs import Failed, run_measured
-from bench.workloads import BY_NAME, END_TO_END, WORKLOADS, Workload
+from bench.workloads import BY_NAME, END_TO_END, SCRIPT_KINDS, WORKLOADS, Workload
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
 VENVS = BENCH / ".venvs"
 RESULTS = BENCH / "results"
+PUBLISHED = BENCH / "published.jsonl"  # the records docs/benchmarks.md is written from
 DOCS = ROOT / "docs"
 
 
@@ -64,6 +66,7 @@ class Run:
     records: list[dict[str, Any]] = field(default_factory=list)
 
     def record(self, **fields: Any) -> None:
+        fields["stamp"] = self.out.stem
         self.records.append(fields)
         with self.out.open("a") as f:
             f.write(json.dumps(fields) + "\n")
@@ -211,11 +214,25 @@ def measure_e2e(
             )
 
 
+def _end_to_end(workloads: list[Workload]) -> list[str]:
+    """The workloads measured end to end too: none when only the baseline would be."""
+    names = [w.name for w in workloads if w.name in END_TO_END]
+    return names if [n for n in names if n != "empty"] else []
+
+
+def run_reference(run: Run, workloads: list[Workload]) -> None:
+    """The script workloads' floor: the same processes started bare (bench/reference.py)."""
+    scripts = [w for w in workloads if w.kind in SCRIPT_KINDS]
+    if scripts:
+        cmd = [sys.executable, "-m", "bench.reference"]
+        measure_warm(run, "reference", "default", cmd, {**os.environ}, [BY_NAME["empty"], *scripts])
+
+
 def run_headway(run: Run, workloads: list[Workload]) -> None:
     env = {**os.environ}
     cmd = [sys.executable, "-m", "bench.headway_side"]
     measure_warm(run, "headway", "default", cmd, env, workloads)
-    names = [w.name for w in workloads if w.name in END_TO_END]
+    names = _end_to_end(workloads)
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "HEADWAY_HOME": tmp}
         for name in names:
@@ -276,7 +293,7 @@ def run_peer(run: Run, peer: Peer, workloads: list[Workload]) -> None:
         for mode in peer.modes:
             base = [str(python), "-m", module, "--mode", mode]
             measure_warm(run, peer.name, mode, base, env, workloads)
-            names = [w.name for w in workloads if w.name in END_TO_END]
+            names = _end_to_end(workloads)
             version = next(
                 (
                     r["version"]
@@ -306,10 +323,15 @@ def main() -> None:
     parser.add_argument(
         "--report", type=Path, metavar="JSONL", help="measure nothing: write docs/ from raw results"
     )
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help=f"docs/ from this run alone, not merged into {PUBLISHED.relative_to(ROOT)}",
+    )
     args = parser.parse_args()
     if args.report:
-        records = [json.loads(line) for line in args.report.read_text().splitlines() if line]
-        write_docs(records, Run(False, 0, 0.0, args.report, args.report), args.no_write)
+        report_run = Run(False, 0, 0.0, args.report, args.report)
+        write_docs(records.load(args.report), report_run, args.no_write, args.fresh)
         return
     unknown = [n for n in args.only if n not in BY_NAME and n not in ENGINES and n != "machine"]
     if unknown:
@@ -340,12 +362,14 @@ def main() -> None:
         **machine.describe(),
         date=f"{datetime.now(UTC):%Y-%m-%d}",
         quick=args.quick,
+        only=args.only,
         runs=run.runs,
         budget=run.budget,
     )
     if not only_e or "machine" in args.only:
         run.say("machine floor ...")
         run.record(engine="machine", mode="floor", **machine.floors(args.quick))
+    run_reference(run, workloads)
     if "headway" in engines:
         run_headway(run, workloads)
     for peer in PEERS:
@@ -354,18 +378,24 @@ def main() -> None:
     run.say(
         f"done in {time.perf_counter() - started:.0f} s; raw results {run.out.relative_to(ROOT)}"
     )
-    write_docs(run.records, run, args.no_write)
+    write_docs(run.records, run, args.no_write, args.fresh)
 
 
-def write_docs(records: list[dict[str, Any]], run: Run, no_write: bool) -> None:
+def write_docs(new: list[dict[str, Any]], run: Run, no_write: bool, fresh: bool) -> None:
+    """docs/benchmarks.md and the chart from ``new`` merged into the published records (or
+    from ``new`` alone when ``fresh``); the merged set becomes the published one."""
     from bench import report
 
-    text = report.render(records, chart="benchmarks-overhead.png")
+    published = (
+        new if fresh or not PUBLISHED.exists() else records.merge(records.load(PUBLISHED), new)
+    )
+    text = report.render(published, chart="benchmarks-overhead.png")
     print(text)
     if not no_write:
+        records.save(PUBLISHED, published)
         (DOCS / "benchmarks.md").write_text(text)
         try:
             python = ensure_venv(PLOT, run)
-            report.chart(records, python, DOCS / "benchmarks-overhead.png")
+            report.chart(published, python, DOCS / "benchmarks-overhead.png")
         except (Failed, subprocess.SubprocessError) as exc:
             run.say(f"no chart: {exc}")

@@ -6,10 +6,14 @@ Each workload has a size ``n``; every engine runs the same shape:
 - ``seq``: ``n`` trivial tasks one after another;
 - ``fanout``: one task fans out to ``n`` concurrent trivial tasks, a final task joins;
 - ``long``: ``n`` tasks sleeping 1 s, all in parallel;
-- ``scale``: a loop over ``n`` items, one trivial task per item, one item at a time.
+- ``scale``: a loop over ``n`` items, one trivial task per item, one item at a time;
+- ``shell``: ``n`` shell tasks one after another, each running ``echo 'value i*i'``;
+- ``python``: ``n`` Python script tasks one after another, each a fresh interpreter running
+  ``print("value i*i")``.
 
 A trivial task returns a small computation (a formatted string), so that the engine's
-overhead dominates.
+overhead dominates. A script task's cost includes its process; the reference
+(``bench/reference.py``) starts the same processes with nothing around them.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Workload:
     name: str  # as in --only and in the results: seq40, fanout1000, scale10k ...
-    kind: str  # empty, seq, fanout, long, scale
+    kind: str  # empty, seq, fanout, long, scale, shell, python
     n: int
     quick: bool = True  # part of --quick
 
@@ -41,10 +45,24 @@ WORKLOADS = [
     Workload("scale1k", "scale", 1_000),
     Workload("scale10k", "scale", 10_000),
     Workload("scale100k", "scale", 100_000, quick=False),
+    Workload("shell100", "shell", 100),
+    Workload("python100", "python", 100),
 ]
 BY_NAME = {w.name: w for w in WORKLOADS}
 # Measured end to end (a fresh process) as well as warm.
 END_TO_END = ("empty", "seq40", "seq400")
+# Each task starts a process: read against the reference (the same processes, bare).
+SCRIPT_KINDS = ("shell", "python")
+
+
+def shell_command(i: int) -> list[str]:
+    """The i-th shell task's command: what every engine runs (and the reference execs)."""
+    return ["echo", f"value {i * i}"]
+
+
+def python_code(i: int) -> str:
+    """The i-th Python task's script."""
+    return f'print("value {i * i}")'
 
 
 def headway_flow(workload: Workload) -> str:
@@ -74,6 +92,11 @@ def headway_flow(workload: Workload) -> str:
                 f"    message: 'joined {workload.n}'",
             ]
         )
+    if workload.kind in SCRIPT_KINDS:
+        body = []
+        for n in range(workload.n):
+            body += _script(workload.kind, f"t{n}", n)
+        return _lines(head + body)
     if workload.kind == "long":
         body = [
             "  - id: all",
@@ -96,6 +119,23 @@ def _return(task_id: str, fmt: str, indent: int) -> list[str]:
         f"{pad}- id: {task_id}",
         f"{pad}  type: io.kestra.plugin.core.debug.Return",
         f"{pad}  format: {fmt}",
+    ]
+
+
+def _script(kind: str, task_id: str, i: int) -> list[str]:
+    """A script task on the Process runner, as a Kestra user would write it (Kestra's
+    default runner is Docker; Headway runs only the Process runner)."""
+    if kind == "shell":
+        echo, text = shell_command(i)
+        plugin, body = "shell.Commands", ["    commands:", f"      - {echo} '{text}'"]
+    else:
+        plugin, body = "python.Script", ["    script: |", f"      {python_code(i)}"]
+    return [
+        f"  - id: {task_id}",
+        f"    type: io.kestra.plugin.scripts.{plugin}",
+        "    taskRunner:",
+        "      type: io.kestra.plugin.core.runner.Process",
+        *body,
     ]
 
 

@@ -3,7 +3,7 @@
     python -m bench.peers.<peer>.run WORKLOAD [WORKLOAD ...] --runs 5 --budget 60 [--mode M]
         [--no-warmup]
 
-Builds each workload with the peer's ``build(kind, n)`` (a callable that runs it once) and
+Builds each workload with the peer's ``build(name, kind, n)`` (a callable that runs it once) and
 prints one JSON line per workload: {"workload", "times", "version"} or {"workload", "error"}.
 The first run of each workload warms caches and is dropped (unless --no-warmup); runs stop
 early, keeping at least one, once the next would go over the budget (seconds per workload).
@@ -18,17 +18,10 @@ import time
 import traceback
 from collections.abc import Callable
 
-SIZES = {
-    "empty": ("empty", 1),
-    "seq40": ("seq", 40),
-    "seq400": ("seq", 400),
-    "fanout100": ("fanout", 100),
-    "fanout1000": ("fanout", 1000),
-    "long10": ("long", 10),
-    "scale1k": ("scale", 1_000),
-    "scale10k": ("scale", 10_000),
-    "scale100k": ("scale", 100_000),
-}
+from bench.workloads import WORKLOADS
+
+# name -> (kind, n), from the one list of workloads (standard library only, like this module)
+SIZES = {w.name: (w.kind, w.n) for w in WORKLOADS}
 
 
 def parse(modes: tuple[str, ...] = ("default",)) -> argparse.Namespace:

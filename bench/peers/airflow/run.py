@@ -5,6 +5,7 @@ directory of its own and initialises with ``airflow db migrate`` (``--prepare``)
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import sys
 import time
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.peers.common import main, parse, value
+from bench.workloads import python_code, shell_command
 
 DAG_FILE = """import sys
 sys.path.insert(0, {root!r})
@@ -24,6 +26,7 @@ dag = build_dag({name!r}, {kind!r}, {n!r})
 
 def build_dag(name: str, kind: str, n: int) -> object:
     """The workload as a DAG; dag.test() finds it through a file in the dags folder."""
+    from airflow.providers.standard.operators.bash import BashOperator
     from airflow.sdk import dag, task
 
     @task
@@ -50,6 +53,17 @@ def build_dag(name: str, kind: str, n: int) -> object:
                 return len(list(results))
 
             join(work.expand(i=start()))
+        elif kind in ("shell", "python"):
+            prev = None
+            for i in range(n):
+                if kind == "shell":
+                    command = shlex.join(shell_command(i))
+                else:
+                    command = shlex.join([sys.executable, "-c", python_code(i)])
+                step = BashOperator(task_id=f"t{i}", bash_command=command)
+                if prev is not None:
+                    prev >> step
+                prev = step
         elif kind == "long":
 
             @task

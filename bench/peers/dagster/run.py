@@ -3,6 +3,8 @@ ephemeral in-memory one (a non-durable reference)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -10,11 +12,12 @@ from collections.abc import Callable
 import dagster as dg
 
 from bench.peers.common import main, parse, value
+from bench.workloads import python_code, shell_command
 
 
 def make_job(name: str, kind: str, n: int) -> dg.JobDefinition:
-    if kind in ("empty", "seq"):
-        ops = [_step(i) for i in range(n)]
+    if kind in ("empty", "seq", "shell", "python"):
+        ops = [_step(i, kind) for i in range(n)]
 
         @dg.job(name=name)
         def seq_job() -> None:
@@ -57,18 +60,29 @@ def make_job(name: str, kind: str, n: int) -> dg.JobDefinition:
     raise ValueError(kind)
 
 
-def _step(i: int) -> dg.OpDefinition:
+def _step(i: int, kind: str) -> dg.OpDefinition:
+    """The i-th op of a chain: a trivial computation, or a subprocess for script kinds."""
+
+    def work() -> str:
+        if kind == "shell":
+            command = shell_command(i)
+        elif kind == "python":
+            command = [sys.executable, "-c", python_code(i)]
+        else:
+            return value(i)
+        return subprocess.run(command, capture_output=True, text=True, check=True).stdout
+
     if i == 0:
 
         @dg.op(name=f"t{i}")
         def first() -> str:
-            return value(i)
+            return work()
 
         return first
 
     @dg.op(name=f"t{i}")
     def step(prev: str) -> str:
-        return value(i)
+        return work()
 
     return step
 

@@ -4,6 +4,8 @@ unset, so Prefect starts its own server; task and flow states are recorded there
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 
@@ -11,6 +13,7 @@ import prefect
 from prefect import flow, task
 
 from bench.peers.common import main, parse, value
+from bench.workloads import python_code, shell_command
 
 
 @task
@@ -26,6 +29,17 @@ def join(results: list[str]) -> int:
 @task
 def sleeper(i: int) -> None:
     time.sleep(1)
+
+
+@task
+def shell(i: int) -> str:
+    return subprocess.run(shell_command(i), capture_output=True, text=True, check=True).stdout
+
+
+@task
+def python(i: int) -> str:
+    command = [sys.executable, "-c", python_code(i)]
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout
 
 
 def make_flow(name: str, kind: str, n: int) -> Callable[[], object]:
@@ -45,6 +59,15 @@ def make_flow(name: str, kind: str, n: int) -> Callable[[], object]:
             return join(futures.result())
 
         return fan_flow
+    if kind in ("shell", "python"):
+        script = shell if kind == "shell" else python
+
+        @flow(name=name)
+        def script_flow() -> None:
+            for i in range(n):
+                script(i)
+
+        return script_flow
     if kind == "long":
 
         @flow(name=name)
