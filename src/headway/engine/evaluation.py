@@ -421,6 +421,7 @@ class Evaluation:
             parent_task_run_id=parent_id,
             value=child.value,
             iteration=child.iteration,
+            extra=dict(child.extra),
         )
         self.view.add(tr)
         self._touch(tr)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from headway.engine.rendering import Renderer
@@ -65,6 +66,7 @@ class TaskRunContext:
         storage: TaskRunFiles,
         masker: Masker,
         min_level: str = "TRACE",
+        shared_directory: Path | None = None,
     ) -> None:
         self._tr = task_run
         self._namespace = namespace
@@ -76,6 +78,7 @@ class TaskRunContext:
         self._storage = storage
         self._min_level = LEVELS.get(min_level, 0)
         self._masker = masker
+        self._shared_directory = shared_directory
         self.logs: list[LogEntry] = []
         self.labels: dict[str, str] = {}
 
@@ -102,6 +105,10 @@ class TaskRunContext:
     @property
     def idempotency_key(self) -> str:
         return f"{self._tr.execution_id}:{self._tr.id}:{self._attempt}"
+
+    @property
+    def shared_directory(self) -> Path | None:
+        return self._shared_directory
 
     @property
     def kv(self) -> StoreKV:

@@ -11,7 +11,7 @@ from headway.execution import TaskRun, iso
 
 
 def _task_run_vars(tr: TaskRun, attempts_count: int | None = None) -> dict[str, Any]:
-    return {
+    out = {
         "id": tr.id,
         "value": tr.value,
         "iteration": tr.iteration,
@@ -19,6 +19,9 @@ def _task_run_vars(tr: TaskRun, attempts_count: int | None = None) -> dict[str, 
         "startDate": iso(tr.state.start_date),
         "attemptsCount": len(tr.attempts) if attempts_count is None else attempts_count,
     }
+    if "items" in tr.extra:
+        out["items"] = tr.extra["items"]  # a ForEachItem batch's file (``taskrun.items``)
+    return out
 
 
 def _task_states(task_runs: list[TaskRun]) -> dict[str, Any]:

@@ -11,9 +11,11 @@ import asyncio
 import logging
 import os
 import socket
+import tempfile
 import traceback
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -24,9 +26,14 @@ from headway.engine.rendering import Renderer
 from headway.engine.run_context import StoreKV, TaskRunContext
 from headway.engine.view import ExecutionView
 from headway.errors import HeadwayError, TaskFailure
-from headway.execution import iso, new_id, utcnow
+from headway.execution import TaskRun, iso, new_id, utcnow
 from headway.flows.tasks import TaskBase
-from headway.plugins.base import RunnableTask, TaskResultWarning
+from headway.plugins.base import (
+    FlowableTask,
+    RunnableTask,
+    SharedDirectoryLost,
+    TaskResultWarning,
+)
 from headway.state import State
 from headway.storage import Storage, TaskRunFiles
 from headway.store.base import Batch, NewEvent, QueuedTaskRun, Store
@@ -60,6 +67,12 @@ _NOT_RENDERED = frozenset(
 )
 
 
+def default_working_dirs() -> Path:
+    """Where WorkingDirectory groups keep their directories by default: under the system's
+    temporary directory, so they outlive a crash of the process (not a reboot)."""
+    return Path(tempfile.gettempdir()) / f"headway-{os.getuid()}-working-dirs"
+
+
 def worker_id() -> str:
     """host:pid:random, so a dead local worker's leases can be recognised."""
     return f"{socket.gethostname()}:{os.getpid()}:{new_id()[:8]}"
@@ -76,8 +89,11 @@ class Worker:
         lease: timedelta = timedelta(seconds=30),
         group: str | None = None,
         storage: Storage,
+        working_dirs: Path | None = None,
     ) -> None:
         self.store = store
+        # Where the directories shared by the tasks of WorkingDirectory groups live.
+        self.working_dirs = working_dirs or default_working_dirs()
         self.storage = storage
         self.views = views
         self.env = env
@@ -206,6 +222,7 @@ class Worker:
             ),
             masker=self.env.masker_for(view.execution),
             min_level=task.log_level or "TRACE",
+            shared_directory=self._shared_directory(view, tr),
         )
         started_event = NewEvent(
             tr.execution_id,
@@ -244,6 +261,10 @@ class Worker:
             limit = task.timeout
             shown = format_duration(limit) if isinstance(limit, timedelta) else str(limit)
             ctx.log("ERROR", f"timed out after {shown}")
+        except SharedDirectoryLost as lost:
+            state, retryable = State.FAILED, False
+            outputs = {SharedDirectoryLost.OUTPUT: True}
+            ctx.log("ERROR", lost.message)
         except TaskFailure as failure:
             state, retryable = State.FAILED, failure.retryable
             ctx.log("ERROR", failure.message)
@@ -307,11 +328,33 @@ class Worker:
             if item.task_run_id not in self.running:
                 self._spawn(item)
 
+    def _shared_directory(self, view: ExecutionView, tr: TaskRun) -> Path | None:
+        """The directory a child of a WorkingDirectory group shares with its siblings (one
+        per group TaskRun and round: ``iteration``), or None."""
+        if tr.parent_task_run_id is None:
+            return None
+        parent = view.get(tr.parent_task_run_id)
+        group = view.task(parent.task_id)
+        if not isinstance(group, FlowableTask) or not group.shares_directory_with(tr.task_id):
+            return None
+        return self.working_dirs / tr.execution_id / f"{parent.id}-{tr.iteration or 0}"
+
     async def _run(
         self, task: TaskBase, ctx: TaskRunContext, renderer: Renderer
     ) -> dict[str, Any] | None:
         if not isinstance(task, RunnableTask):
             raise TaskFailure(f"task type '{task.type}' cannot run on a worker", retryable=False)
+        shared = ctx.shared_directory
+        lost = (
+            shared is not None
+            and not task.manages_shared_directory
+            and not await asyncio.to_thread(shared.is_dir)
+        )
+        if lost:
+            raise SharedDirectoryLost(
+                f"the working directory shared by this WorkingDirectory group ({shared}) is "
+                "gone: the worker that held it stopped, or this task runs on another host"
+            )
         raw = task.model_dump(by_alias=True, exclude_unset=True, mode="json")
         keep = {k: raw.pop(k) for k in list(raw) if k in _NOT_RENDERED or k in task.unrendered}
         rendered = await renderer.render_async(raw)

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
+from headway.errors import TaskFailure
 from headway.execution import TaskRun
 from headway.flows.tasks import TaskBase
 from headway.state import State
@@ -147,12 +148,21 @@ class RunContext(Protocol):
         """Add or replace labels of the execution."""
         ...
 
+    @property
+    def shared_directory(self) -> Path | None:
+        """The working directory this TaskRun shares with the other tasks of its
+        WorkingDirectory group, or None (script tasks then get a fresh one of their own)."""
+        ...
+
 
 class RunnableTask(TaskBase):
     """A task run by a worker."""
 
     # Properties left as written (not rendered before run); the task renders them itself.
     unrendered: ClassVar[frozenset[str]] = frozenset()
+    # True for the steps that create and remove a WorkingDirectory group's shared directory;
+    # any other task of the group that finds it missing fails with :class:`SharedDirectoryLost`.
+    manages_shared_directory: ClassVar[bool] = False
 
     async def run(self, ctx: RunContext) -> Outputs | None:
         raise NotImplementedError
@@ -173,6 +183,9 @@ class Child:
     task: TaskBase
     value: str | None = None
     iteration: int | None = None
+    # Engine bookkeeping the new TaskRun starts with (``TaskRun.extra``); ``items`` is
+    # shown to its expressions as ``taskrun.items`` (ForEachItem's batch file).
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -267,3 +280,19 @@ class FlowableTask(TaskBase):
 
     def advance(self, ctx: FlowableContext) -> Advance:
         raise NotImplementedError
+
+    def shares_directory_with(self, task_id: str) -> bool:
+        """Whether the child task ``task_id`` runs in a working directory shared by this
+        TaskRun's children (WorkingDirectory), kept between them by the worker."""
+        return False
+
+
+class SharedDirectoryLost(TaskFailure):
+    """The shared working directory of a WorkingDirectory group is gone (the worker that
+    held it died, or another host picked up the group's next task)."""
+
+    # Set in the outputs of the TaskRun that found it gone, so its group can start again.
+    OUTPUT = "workingDirectoryLost"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, retryable=False)

@@ -67,5 +67,7 @@ class TaskRunner(ABC):
     """Opens workspaces (a local process runner, later a container or a Kubernetes pod)."""
 
     @abstractmethod
-    def workspace(self) -> AbstractAsyncContextManager[Workspace]:
-        """A new workspace, removed with everything in it when the context exits."""
+    def workspace(self, shared: Path | None = None) -> AbstractAsyncContextManager[Workspace]:
+        """A new workspace, removed with everything in it when the context exits; or, with
+        ``shared``, one in that existing directory (a WorkingDirectory group's), which is
+        left as it is for the group's next task."""

@@ -44,7 +44,11 @@ class ProcessRunner(TaskRunner):
         self.path_prefix = tuple(path_prefix)
 
     @contextlib.asynccontextmanager
-    async def workspace(self) -> AsyncIterator[Workspace]:
+    async def workspace(self, shared: Path | None = None) -> AsyncIterator[Workspace]:
+        if shared is not None:
+            # A WorkingDirectory group's: kept for its next task (its teardown removes it).
+            yield ProcessWorkspace(shared, self.stop_grace, self.path_prefix)
+            return
         path = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="headway-run-"))
         try:
             yield ProcessWorkspace(path, self.stop_grace, self.path_prefix)

@@ -7,6 +7,7 @@ from headway.plugins.flowable.loops import EachParallel, EachSequential, ForEach
 from headway.plugins.flowable.pause import Pause
 from headway.plugins.flowable.subflow import Subflow
 from headway.plugins.flowable.wait_for import WaitFor
+from headway.plugins.flowable.working_directory import WorkingDirectory
 
 PLUGINS = (
     Sequential,
@@ -21,6 +22,7 @@ PLUGINS = (
     Subflow,
     Pause,
     WaitFor,
+    WorkingDirectory,
 )
 
 __all__ = ["PLUGINS"]

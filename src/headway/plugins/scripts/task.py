@@ -34,7 +34,8 @@ Render = Callable[[str], Awaitable[str]]
 
 
 class ScriptTask(RunnableTask):
-    """Run commands through ``interpreter`` in a fresh working directory of the task runner.
+    """Run commands through ``interpreter`` in a fresh working directory of the task runner
+    (inside a WorkingDirectory, in the directory its tasks share).
 
     ``inputFiles`` (name -> content, or name -> ``kestra:///`` URI of a file of internal
     storage, copied) are written there first. ``env`` adds environment variables. With
@@ -72,7 +73,7 @@ class ScriptTask(RunnableTask):
     async def run(self, ctx: RunContext) -> Outputs | None:
         runner = self._runner(ctx)
         files = self._input_files()
-        async with runner.workspace() as workspace:
+        async with runner.workspace(ctx.shared_directory) as workspace:
             for name, content in files.items():
                 if is_storage_uri(content):
                     await workspace.write(name, await ctx.storage.read(content))
