@@ -1,0 +1,39 @@
+"""Storage tasks: files of internal storage written, joined, split, measured, filtered,
+deduplicated and deleted, and the namespace files uploaded, downloaded and deleted.
+
+Registered through the ``headway.plugins`` entry point ``storage``, like any third-party
+plugin.
+"""
+
+from __future__ import annotations
+
+from headway.flows.tasks import TaskBase
+from headway.plugins.storage.items import DeduplicateItems, FilterItems
+from headway.plugins.storage.manage import Delete, PurgeCurrentExecutionFiles, Size
+from headway.plugins.storage.split import Reverse, Split
+from headway.plugins.storage.write import Concat, Write
+
+PLUGINS: tuple[type[TaskBase], ...] = (
+    Write,
+    Concat,
+    Split,
+    Reverse,
+    Size,
+    Delete,
+    PurgeCurrentExecutionFiles,
+    FilterItems,
+    DeduplicateItems,
+)
+
+__all__ = [
+    "PLUGINS",
+    "Concat",
+    "DeduplicateItems",
+    "Delete",
+    "FilterItems",
+    "PurgeCurrentExecutionFiles",
+    "Reverse",
+    "Size",
+    "Split",
+    "Write",
+]
