@@ -44,6 +44,20 @@ class ExecutionsContract:
         assert back.task_runs[0].current is State.RUNNING
         assert back.task_runs[0].outputs == {"v": 1}
 
+    async def test_deleted_task_runs_go_before_the_upserts_of_the_same_batch(
+        self, store: Store
+    ) -> None:
+        ex = records.execution()
+        runs = [records.task_run(ex, f"t{i}") for i in range(3)]
+        await store.commit(Batch(executions=[ex], task_runs=runs))
+        runs[0].state.transition(State.RUNNING, at(1))
+        await store.commit(
+            Batch(task_runs=[runs[0]], delete_task_runs=[runs[1].id, runs[2].id, "unknown"])
+        )
+        back = await store.get_execution(ex.id)
+        assert back is not None
+        assert [(tr.task_id, tr.current) for tr in back.task_runs] == [("t0", State.RUNNING)]
+
     async def test_task_runs_can_be_added_without_their_execution_row(self, store: Store) -> None:
         ex = records.execution()
         await store.commit(Batch(executions=[ex]))

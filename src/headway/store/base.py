@@ -109,6 +109,9 @@ class Batch:
 
     executions: list[Execution] = field(default_factory=list)  # upsert the execution row
     task_runs: list[TaskRun] = field(default_factory=list)  # upsert TaskRun rows
+    # TaskRun ids to delete (a restart drops the runs of errors and finally branches);
+    # applied before the upserts.
+    delete_task_runs: list[str] = field(default_factory=list)
     enqueue: list[QueuedTaskRun] = field(default_factory=list)  # upsert by task_run_id
     dequeue: list[str] = field(default_factory=list)  # task_run ids
     events: list[NewEvent] = field(default_factory=list)
@@ -122,6 +125,7 @@ class Batch:
             (
                 self.executions,
                 self.task_runs,
+                self.delete_task_runs,
                 self.enqueue,
                 self.dequeue,
                 self.events,

@@ -1,6 +1,6 @@
 """Applying a :class:`Batch`: every write of it in one transaction, or none.
 
-Order: executions, TaskRuns, then for the queue and the timers the removals before the
+Order: executions, TaskRun deletions then upserts, then for the queue and the timers the removals before the
 additions (a batch may dequeue a finished attempt and enqueue the retry of the same TaskRun,
 or clear an execution's timers and set its next one), events then acknowledgements, logs.
 Rows other than executions and logs take their tenant from their execution.
@@ -40,6 +40,7 @@ ON CONFLICT (id) DO UPDATE SET
     task_id = excluded.task_id, parent_task_run_id = excluded.parent_task_run_id,
     value = excluded.value, iteration = excluded.iteration, state = excluded.state,
     data = excluded.data"""
+DELETE_TASK_RUN = "DELETE FROM task_runs WHERE id = ?"
 DEQUEUE = "DELETE FROM queue WHERE task_run_id = ?"
 ENQUEUE = f"""
 INSERT INTO queue (
@@ -74,6 +75,7 @@ def prepare(batch: Batch) -> Steps:
     now = rows.ts(utcnow())
     return [
         (UPSERT_EXECUTION, [rows.execution_params(e, now) for e in batch.executions]),
+        (DELETE_TASK_RUN, [(task_run_id,) for task_run_id in batch.delete_task_runs]),
         (UPSERT_TASK_RUN, [rows.task_run_params(tr) for tr in batch.task_runs]),
         (DEQUEUE, [(task_run_id,) for task_run_id in batch.dequeue]),
         (ENQUEUE, [rows.queued_params(q) for q in batch.enqueue]),
