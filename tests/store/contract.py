@@ -13,6 +13,7 @@ unchanged.
 
 from __future__ import annotations
 
+from .contract_auth import AuthContract
 from .contract_executions import BatchContract, ExecutionsContract
 from .contract_flows import FlowsContract, KVContract, LogsContract
 from .contract_queue import InboxContract, QueueContract
@@ -30,5 +31,6 @@ class StoreContract(
     LogsContract,
     KVContract,
     TriggersContract,
+    AuthContract,
 ):
     """Every test of the store contract (see the module docstring for the fixtures)."""

@@ -77,6 +77,8 @@ EXPECTED_TABLES = {
     "triggers",
     "ended_executions",
     "leases",
+    "api_tokens",
+    "audit_log",
 }
 EXPECTED_INDEXES = {
     "executions_by_flow": ("executions", ["tenant", "namespace", "flow_id", "start_date"]),
@@ -87,6 +89,7 @@ EXPECTED_INDEXES = {
     "timers_by_due_at": ("timers", ["due_at"]),
     "timers_by_execution": ("timers", ["execution_id"]),
     "logs_by_execution": ("logs", ["execution_id", "id"]),
+    "audit_log_by_time": ("audit_log", ["tenant", "at"]),
 }
 
 

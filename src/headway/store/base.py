@@ -190,6 +190,56 @@ class ExecutionQuery:
     descending: bool = True
 
 
+# --- access control records ------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class ApiToken:
+    """An API token as stored: never the token itself, whose SHA-256 is kept beside it.
+
+    ``role`` is one of viewer, runner, editor, admin; ``namespace`` the prefix it covers
+    ('' for every namespace)."""
+
+    tenant: str
+    id: str
+    name: str
+    role: str
+    namespace: str
+    created: datetime
+    created_by: str = ""
+    expires_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+    def active(self, now: datetime) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or now < self.expires_at)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One change: who (``actor``), what (``action``, e.g. ``flow.update``, on ``target``),
+    when (``at``), in which namespace (None: not of one namespace), before and after."""
+
+    tenant: str
+    at: datetime
+    actor: str
+    action: str
+    target: str
+    namespace: str | None = None
+    before: Any = None
+    after: Any = None
+    id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class AuditQuery:
+    tenant: str = "main"
+    namespace: str | None = None  # a prefix: 'platform' matches 'platform.ops'
+    actor: str | None = None
+    action: str | None = None  # 'flow' matches 'flow.update'
+    start_after: datetime | None = None  # inclusive
+    start_before: datetime | None = None  # exclusive
+    page: int = 1
+    size: int = 25
+
+
 class Store(ABC):
     """Durable state of Headway. Implementations: SQLite (embedded), PostgreSQL."""
 
@@ -373,3 +423,31 @@ class Store(ABC):
     async def acquire_lease(self, name: str, holder: str, now: datetime, until: datetime) -> bool:
         """Take or renew the lease ``name`` (the scheduler's leadership) for ``holder``
         until ``until``; False when another holder's lease is still valid at ``now``."""
+
+    # --- access control ----------------------------------------------------------------------
+    # API tokens (stored as the SHA-256 of the token, never the token) and the audit log.
+    # Written by the API and by `headway tokens` / `headway audit` on the local store.
+    @abstractmethod
+    async def create_token(self, token: ApiToken, secret_hash: str) -> None:
+        """Store a new token with the hash of its secret (a StoreError if either exists)."""
+
+    @abstractmethod
+    async def token_by_hash(self, tenant: str, secret_hash: str) -> ApiToken | None:
+        """The token whose secret has this hash, revoked or expired ones included."""
+
+    @abstractmethod
+    async def list_tokens(self, tenant: str) -> list[ApiToken]:
+        """Every token of the tenant, revoked ones included, oldest first."""
+
+    @abstractmethod
+    async def revoke_token(self, tenant: str, token_id: str, now: datetime) -> ApiToken | None:
+        """Revoke a token from ``now`` (a revoked one keeps its first date); return it, or
+        None if there is no such token."""
+
+    @abstractmethod
+    async def append_audit(self, entry: AuditEntry) -> int:
+        """Write an entry of the audit log; return its id (increasing)."""
+
+    @abstractmethod
+    async def search_audit(self, query: AuditQuery) -> tuple[list[AuditEntry], int]:
+        """A page of audit entries, newest first, and the total count."""

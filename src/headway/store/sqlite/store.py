@@ -11,6 +11,9 @@ from datetime import datetime
 from headway.execution import Execution, LogEntry
 from headway.state import State
 from headway.store.base import (
+    ApiToken,
+    AuditEntry,
+    AuditQuery,
     Batch,
     Event,
     ExecutionQuery,
@@ -21,7 +24,17 @@ from headway.store.base import (
     Store,
     TriggerState,
 )
-from headway.store.sqlite import batch, executions, flows, kv, logs, migrations, queue, triggers
+from headway.store.sqlite import (
+    auth,
+    batch,
+    executions,
+    flows,
+    kv,
+    logs,
+    migrations,
+    queue,
+    triggers,
+)
 from headway.store.sqlite.thread import ConnectionThread
 
 
@@ -187,3 +200,22 @@ class SQLiteStore(Store):
 
     async def acquire_lease(self, name: str, holder: str, now: datetime, until: datetime) -> bool:
         return await self._thread.run(triggers.acquire_lease, name, holder, now, until)
+
+    # --- access control ----------------------------------------------------------------------
+    async def create_token(self, token: ApiToken, secret_hash: str) -> None:
+        await self._thread.run(auth.create_token, token, secret_hash)
+
+    async def token_by_hash(self, tenant: str, secret_hash: str) -> ApiToken | None:
+        return await self._thread.run(auth.token_by_hash, tenant, secret_hash)
+
+    async def list_tokens(self, tenant: str) -> list[ApiToken]:
+        return await self._thread.run(auth.list_tokens, tenant)
+
+    async def revoke_token(self, tenant: str, token_id: str, now: datetime) -> ApiToken | None:
+        return await self._thread.run(auth.revoke_token, tenant, token_id, now)
+
+    async def append_audit(self, entry: AuditEntry) -> int:
+        return await self._thread.run(auth.append_audit, entry)
+
+    async def search_audit(self, query: AuditQuery) -> tuple[list[AuditEntry], int]:
+        return await self._thread.run(auth.search_audit, query)
