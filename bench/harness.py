@@ -321,6 +321,9 @@ def main() -> None:
     )
     parser.add_argument("--no-write", action="store_true", help="leave docs/ alone")
     parser.add_argument(
+        "--results", type=Path, default=RESULTS, metavar="DIR", help="where raw results go"
+    )
+    parser.add_argument(
         "--report", type=Path, metavar="JSONL", help="measure nothing: write docs/ from raw results"
     )
     parser.add_argument(
@@ -347,14 +350,14 @@ def main() -> None:
     if workloads and workloads[0].name != "empty":
         workloads.insert(0, BY_NAME["empty"])  # the baseline every figure subtracts
     engines = only_e or ([] if args.only == ["machine"] else ENGINES)
-    RESULTS.mkdir(parents=True, exist_ok=True)
+    args.results.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     run = Run(
         quick=args.quick,
         runs=args.runs or (3 if args.quick else 5),
         budget=args.budget or (20.0 if args.quick else 120.0),
-        out=RESULTS / f"{stamp}.jsonl",
-        log=RESULTS / f"{stamp}.log",
+        out=args.results / f"{stamp}.jsonl",
+        log=args.results / f"{stamp}.log",
     )
     started = time.perf_counter()
     run.record(
@@ -375,9 +378,7 @@ def main() -> None:
     for peer in PEERS:
         if peer.name in engines:
             run_peer(run, peer, workloads)
-    run.say(
-        f"done in {time.perf_counter() - started:.0f} s; raw results {run.out.relative_to(ROOT)}"
-    )
+    run.say(f"done in {time.perf_counter() - started:.0f} s; raw results {run.out}")
     write_docs(run.records, run, args.no_write, args.fresh)
 
 

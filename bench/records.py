@@ -58,13 +58,14 @@ def merge(previous: list[Record], new: list[Record]) -> list[Record]:
         for r in kept
         if "workload" in r and r["workload"] != "empty"
     }
+    kept = [
+        r
+        for r in kept
+        if not ("workload" in r and r["workload"] == "empty")
+        or (r.get("stamp"), r["engine"], r["mode"]) in figures
+    ]
     stamps = {r.get("stamp") for r in kept if r.get("engine") != "machine" or "mode" in r}
-    out = []
-    for r in kept:
-        if "workload" in r and r["workload"] == "empty":
-            if (r.get("stamp"), r["engine"], r["mode"]) not in figures:
-                continue
-        elif r.get("engine") == "machine" and "mode" not in r and r.get("stamp") not in stamps:
-            continue
-        out.append(r)
-    return out + new
+    kept = [
+        r for r in kept if r.get("engine") != "machine" or "mode" in r or r.get("stamp") in stamps
+    ]
+    return kept + new

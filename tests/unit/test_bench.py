@@ -1,0 +1,115 @@
+"""The benchmark harness (bench/): its workloads parse, results merge, and ``--quick`` runs
+on Headway alone. Nothing here times anything: speed is measured by ``python -m bench``."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from headway.flows.loader import parse_flow
+from headway.plugins.registry import default_registry
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def bench(monkeypatch: pytest.MonkeyPatch) -> dict[str, ModuleType]:
+    """bench's modules (bench/ is beside src/, not installed)."""
+    monkeypatch.syspath_prepend(str(ROOT))
+    names = ["workloads", "records", "report", "reference"]
+    return {name: importlib.import_module(f"bench.{name}") for name in names}
+
+
+def test_every_workload_is_a_valid_headway_flow(bench: dict[str, ModuleType]) -> None:
+    w = bench["workloads"]
+    registry = default_registry()
+    for workload in w.WORKLOADS:
+        flow = parse_flow(w.headway_flow(workload), task_types=registry)
+        assert flow.id == workload.name
+    names = [x.name for x in w.WORKLOADS]
+    assert {"shell100", "python100"} <= set(names)
+
+
+def test_script_workloads_are_script_tasks_on_the_process_runner(
+    bench: dict[str, ModuleType],
+) -> None:
+    w = bench["workloads"]
+    for name, plugin in (("shell100", "shell.Commands"), ("python100", "python.Script")):
+        flow = parse_flow(w.headway_flow(w.BY_NAME[name]), task_types=default_registry())
+        assert len(flow.tasks) == 100
+        assert {t.type for t in flow.tasks} == {f"io.kestra.plugin.scripts.{plugin}"}
+    assert w.BY_NAME["shell100"].quick and w.BY_NAME["python100"].quick
+
+
+def test_the_reference_runs_the_same_commands(bench: dict[str, ModuleType]) -> None:
+    reference = bench["reference"]
+    for kind in ("shell", "python"):
+        reference.build(f"{kind}2", kind, 2)()  # raises if a process fails
+    with pytest.raises(ValueError):
+        reference.build("seq2", "seq", 2)
+
+
+def _run(stamp: str, engine: str, **figures: list[float]) -> list[dict[str, object]]:
+    out: list[dict[str, object]] = [
+        {"engine": "machine", "cores": 2, "date": "2026-11-30", "runs": 1, "stamp": stamp}
+    ]
+    for workload, times in figures.items():
+        for i, seconds in enumerate(times):
+            out.append(
+                {
+                    "engine": engine,
+                    "mode": "warm",
+                    "workload": workload,
+                    "run": i,
+                    "seconds": seconds,
+                    "version": "1",
+                    "stamp": stamp,
+                }
+            )
+    return out
+
+
+def test_a_partial_run_replaces_only_what_it_measured(bench: dict[str, ModuleType]) -> None:
+    records, report = bench["records"], bench["report"]
+    old = _run("A", "headway:default", empty=[0.010], seq40=[0.050], shell100=[1.010])
+    old += _run("A", "prefect:default", empty=[1.0], seq40=[3.0], shell100=[6.0])
+    new = _run("B", "headway:default", empty=[0.020], shell100=[0.520])
+    merged = records.merge(old, new)
+    figs = report.Figures(merged)
+    # seq40 kept, net of run A's baseline; shell100 from run B, net of run B's baseline
+    assert figs.per_unit_ms("headway:default", "seq40")[0] == pytest.approx(1.0)
+    assert figs.per_unit_ms("headway:default", "shell100")[0] == pytest.approx(5.0)
+    assert figs.per_unit_ms("prefect:default", "shell100")[0] == pytest.approx(50.0)
+    text = report.render(merged, chart="c.png")
+    assert "| shell100 | 5.00 (5.00-5.00) | 50.00 (50.00-50.00) |" in text
+    assert "10.0x *" in text  # Prefect's shell100 (run A) over Headway's (run B)
+    # Measured again in full, a run leaves nothing of the previous one.
+    again = _run("C", "headway:default", empty=[0.01], seq40=[0.05], shell100=[1.0])
+    again += _run("C", "prefect:default", empty=[1.0], seq40=[3.0], shell100=[6.0])
+    assert {r["stamp"] for r in records.merge(merged, again)} == {"C"}
+
+
+def test_quick_runs_on_headway_alone(tmp_path: Path) -> None:
+    """``--quick`` on Headway alone, with one run and a 1 s budget so that it stays short;
+    docs/ and bench/published.jsonl are left alone."""
+    docs = (ROOT / "docs" / "benchmarks.md").read_bytes()
+    cmd = [sys.executable, "-m", "bench", "--quick", "--only", "headway", "--runs", "1"]
+    cmd += ["--budget", "1", "--no-write", "--results", str(tmp_path)]
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=110)
+    assert done.returncode == 0, done.stderr[-2000:]
+    (raw,) = tmp_path.glob("*.jsonl")
+    lines = [json.loads(line) for line in raw.read_text().splitlines()]
+    assert not [r for r in lines if "error" in r]
+    measured = {(r["engine"], r["workload"]) for r in lines if "seconds" in r}
+    for name in ("empty", "seq40", "fanout100", "long10", "shell100", "python100"):
+        assert ("headway:default", name) in measured
+    for name in ("empty", "shell100", "python100"):
+        assert ("reference:default", name) in measured
+    assert "| shell100 |" in done.stdout and "fork+exec (floor)" in done.stdout
+    assert (ROOT / "docs" / "benchmarks.md").read_bytes() == docs
