@@ -21,6 +21,7 @@ from headway.errors import TaskFailure
 from headway.flows.tasks import MODEL_CONFIG, Dynamic
 from headway.plugins.base import Outputs, RunContext, RunnableTask, TaskResultWarning
 from headway.plugins.core.rendered import rendered
+from headway.plugins.scripts.namespace_files import NamespaceFilesSpec, copy_namespace_files
 from headway.plugins.scripts.protocol import parse_line
 from headway.plugins.scripts.runner_spec import TaskRunnerSpec
 from headway.runners.base import FileNameError, TaskRunner, Workspace, checked_file_name
@@ -37,8 +38,9 @@ class ScriptTask(RunnableTask):
     """Run commands through ``interpreter`` in a fresh working directory of the task runner
     (inside a WorkingDirectory, in the directory its tasks share).
 
-    ``inputFiles`` (name -> content, or name -> ``kestra:///`` URI of a file of internal
-    storage, copied) are written there first. ``env`` adds environment variables. With
+    ``namespaceFiles`` (the flow's namespace files, selected by ``include``/``exclude``)
+    and then ``inputFiles`` (name -> content, or name -> ``kestra:///`` URI of a file of
+    internal storage, copied) are written there first. ``env`` adds environment variables. With
     ``failFast`` (default) the shell stops at the first failing command (``set -e``).
     Standard output is logged at INFO, standard error at WARN; a line
     ``::{"outputs": {...}}::`` adds to the ``vars`` output (see
@@ -65,7 +67,7 @@ class ScriptTask(RunnableTask):
     input_files: Dynamic[dict[str, str]] | None = None
     # Globs of files (relative to the working directory) stored after the command.
     output_files: list[str] | None = None
-    namespace_files: dict[str, Any] | None = None
+    namespace_files: NamespaceFilesSpec | None = None
     task_runner: TaskRunnerSpec | None = None
     container_image: str | None = None
     target_os: str | None = Field(default=None, alias="targetOS")
@@ -74,6 +76,8 @@ class ScriptTask(RunnableTask):
         runner = self._runner(ctx)
         files = self._input_files()
         async with runner.workspace(ctx.shared_directory) as workspace:
+            if self.namespace_files is not None and self.namespace_files.is_enabled():
+                await copy_namespace_files(ctx, self.namespace_files, workspace)
             for name, content in files.items():
                 if is_storage_uri(content):
                     await workspace.write(name, await ctx.storage.read(content))
@@ -102,8 +106,6 @@ class ScriptTask(RunnableTask):
         spec = self.task_runner
         if spec is not None and not spec.runs_here:
             raise TaskFailure(spec.unavailable_message(), retryable=False)
-        if self.namespace_files and self.namespace_files.get("enabled", True):
-            raise TaskFailure("namespaceFiles is not supported yet", retryable=False)
         if self.container_image is not None:
             ctx.log(
                 "DEBUG",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from headway.flows.tasks import TaskBase
 from headway.plugins.storage.items import DeduplicateItems, FilterItems
 from headway.plugins.storage.manage import Delete, PurgeCurrentExecutionFiles, Size
+from headway.plugins.storage.namespace import DeleteFiles, DownloadFiles, UploadFiles
 from headway.plugins.storage.split import Reverse, Split
 from headway.plugins.storage.write import Concat, Write
 
@@ -23,6 +24,9 @@ PLUGINS: tuple[type[TaskBase], ...] = (
     PurgeCurrentExecutionFiles,
     FilterItems,
     DeduplicateItems,
+    UploadFiles,
+    DownloadFiles,
+    DeleteFiles,
 )
 
 __all__ = [
@@ -30,10 +34,13 @@ __all__ = [
     "Concat",
     "DeduplicateItems",
     "Delete",
+    "DeleteFiles",
+    "DownloadFiles",
     "FilterItems",
     "PurgeCurrentExecutionFiles",
     "Reverse",
     "Size",
     "Split",
+    "UploadFiles",
     "Write",
 ]
