@@ -16,13 +16,13 @@ from datetime import datetime
 from typing import Any
 
 from headway.durations import format_duration
-from headway.engine import scopes
+from headway.engine import rerun, scopes
 from headway.engine.flowable_context import EvaluationFlowableContext
 from headway.engine.rendering import Renderer, StoreBridge
 from headway.engine.retry import retry_delay
 from headway.engine.variables import variables
 from headway.engine.view import ExecutionView
-from headway.errors import HeadwayError
+from headway.errors import ConflictError, HeadwayError
 from headway.execution import Attempt, Execution, LogEntry, StateRecord, TaskRun, new_id, parse_iso
 from headway.flows.tasks import TaskBase
 from headway.flows.values import InputValueError, convert_value, serialize_value
@@ -210,6 +210,54 @@ class Evaluation:
     def _on_labels(self, payload: dict[str, Any]) -> None:
         """Labels set by a user (the API): added to the execution's, replacing same keys."""
         self._set_labels(payload.get("labels") or {})
+
+    def _on_restart(self, payload: dict[str, Any]) -> None:
+        """Run a FAILED or KILLED execution again from its failed TaskRuns (see
+        :mod:`headway.engine.rerun`)."""
+        try:
+            rerun.check_restartable(self.execution)
+        except ConflictError as exc:
+            self.log("WARN", f"restart ignored: {exc.message}")
+            return
+        self._restart()
+
+    def _restart(self) -> None:
+        ex = self.execution
+        plan = rerun.plan_restart(self.view)
+        if plan.remove:
+            ex.task_runs = [tr for tr in ex.task_runs if tr.id not in plan.remove]
+            self.batch.delete_task_runs.extend(plan.remove)
+            for trid in plan.remove:
+                self._dirty.pop(trid, None)
+        ex.state.transition(State.RESTARTED, self.now)
+        ex.state.transition(State.RUNNING, self.now)
+        ex.outputs = None
+        ex.extra.pop("endState", None)
+        self._touch_execution()
+        for tr in plan.rerun:
+            task = self.view.task(tr.task_id)
+            if rerun.rerun_task_run(tr, task, self.now):
+                self._enqueue(tr, task, len(tr.attempts) + 1, self.now)
+            self._touch(tr)
+        # The indexes are rebuilt: without the removed TaskRuns, with the reopened ones.
+        self.view = ExecutionView(self.view.flow, ex)
+        self.log("INFO", f"restarted: {len(plan.rerun)} TaskRun(s) run again")
+
+    def _on_set_state(self, payload: dict[str, Any]) -> None:
+        """A user sets an ended TaskRun's state (say SUCCESS for a failure fixed by hand);
+        the execution then continues from there, as after a restart."""
+        state = State(payload["state"])
+        try:
+            rerun.check_state_change(self.execution, payload["taskRunId"], state)
+        except HeadwayError as exc:
+            self.log("WARN", f"state change ignored: {exc.message}")
+            return
+        tr = self.view.get(payload["taskRunId"])
+        tr.state.transition(State.RESTARTED, self.now)
+        tr.state.transition(state, self.now)
+        self._touch(tr)
+        self.log("INFO", f"state set to {state.value} by a user", tr)
+        self._restart()
 
     def _on_resume(self, payload: dict[str, Any]) -> None:
         ex = self.execution

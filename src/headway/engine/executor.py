@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
+from headway.engine import rerun
 from headway.engine.evaluation import ACTIVE, LOCAL_SEQ, EngineEnv, Evaluation
 from headway.engine.flows import FlowRepository
 from headway.engine.view import ExecutionView
@@ -432,3 +433,20 @@ class Executor:
     async def request(self, execution_id: str, kind: str, payload: dict[str, Any]) -> None:
         await self._commit(Batch(events=[NewEvent(execution_id, kind, payload)]))
         self.wakeup.set()
+
+    async def replay(self, execution_id: str, task_run_id: str) -> Execution:
+        """A new execution that keeps what ran before ``task_run_id`` and runs the rest
+        again (see :func:`headway.engine.rerun.plan_replay`)."""
+        view = await self.view(execution_id)
+        if view is None:
+            raise NotFoundError(f"execution '{execution_id}' not found")
+        execution = rerun.plan_replay(view, task_run_id, utcnow())
+        await self._commit(
+            Batch(
+                executions=[execution],
+                task_runs=list(execution.task_runs),
+                events=[NewEvent(execution.id, "created", {"replayOf": execution_id})],
+            )
+        )
+        self.wakeup.set()
+        return execution

@@ -17,6 +17,7 @@ from headway.api import sse
 from headway.api.context import ServerContext, get_ctx, next_change
 from headway.api.errors import ApiError
 from headway.api.requests import parse_date, parse_labels, read_inputs
+from headway.engine import rerun
 from headway.errors import ConflictError
 from headway.flows.inputs import resolve_inputs
 from headway.plugins.flowable.pause import Pause
@@ -127,6 +128,48 @@ async def resume_execution(execution_id: str, request: Request, ctx: Ctx) -> Res
             resolve_inputs(task.on_resume, given)
     await ctx.engine.executor.request(execution_id, "resume", {"inputs": given})
     return Response(status_code=204)
+
+
+@router.post("/executions/{execution_id}/restart")
+async def restart_execution(execution_id: str, ctx: Ctx) -> JSON:
+    """Run a FAILED or KILLED execution again from its failed TaskRuns (same execution)."""
+    execution = await ctx.execution(execution_id)
+    rerun.check_restartable(execution)
+    await ctx.engine.executor.request(execution_id, "restart", {})
+    return ctx.execution_json(execution)
+
+
+@router.post("/executions/{execution_id}/replay")
+async def replay_execution(
+    execution_id: str,
+    ctx: Ctx,
+    taskRunId: Annotated[str | None, Query(description="Run again from this TaskRun")] = None,
+) -> JSON:
+    """A new execution with the same inputs that keeps what ran before ``taskRunId`` (by
+    default its first TaskRun: everything runs again)."""
+    execution = await ctx.execution(execution_id)
+    if taskRunId is None:
+        if not execution.task_runs:
+            raise ConflictError(f"execution '{execution_id}' has no TaskRun to replay from")
+        taskRunId = execution.task_runs[0].id
+    replayed = await ctx.engine.executor.replay(execution_id, taskRunId)
+    return ctx.execution_json(replayed)
+
+
+class StateChange(BaseModel):
+    taskRunId: str
+    state: State
+
+
+@router.post("/executions/{execution_id}/state")
+async def change_task_run_state(execution_id: str, change: StateChange, ctx: Ctx) -> JSON:
+    """Set an ended TaskRun's state (SUCCESS, WARNING or FAILED); the execution continues
+    from there, as after a restart."""
+    execution = await ctx.execution(execution_id)
+    rerun.check_state_change(execution, change.taskRunId, change.state)
+    payload = {"taskRunId": change.taskRunId, "state": change.state.value}
+    await ctx.engine.executor.request(execution_id, "set_state", payload)
+    return ctx.execution_json(execution)
 
 
 class Label(BaseModel):
