@@ -1,4 +1,4 @@
-"""HTTP tasks: Request (``http.request``), on httpx.
+"""HTTP tasks: Request (``http.request``) and Download (``http.download``), on httpx.
 
 Registered through the ``headway.plugins`` entry point ``http``, like any third-party plugin.
 """
@@ -6,8 +6,9 @@ Registered through the ``headway.plugins`` entry point ``http``, like any third-
 from __future__ import annotations
 
 from headway.flows.tasks import TaskBase
+from headway.plugins.http.download import Download
 from headway.plugins.http.request import Request
 
-PLUGINS: tuple[type[TaskBase], ...] = (Request,)
+PLUGINS: tuple[type[TaskBase], ...] = (Request, Download)
 
-__all__ = ["PLUGINS", "Request"]
+__all__ = ["PLUGINS", "Download", "Request"]
