@@ -12,10 +12,16 @@ from headway import __version__
 from headway.api import errors
 from headway.api.context import ServerContext
 from headway.api.metrics import CONTENT_TYPE, Metrics
-from headway.api.routes import executions, flows, kv, logs
+from headway.api.routes import executions, flows, kv, logs, namespace_files
 
 API = "/api/v1"
-ROUTERS: list[APIRouter] = [flows.router, executions.router, logs.router, kv.router]
+ROUTERS: list[APIRouter] = [
+    flows.router,
+    executions.router,
+    logs.router,
+    kv.router,
+    namespace_files.router,
+]
 
 
 def create_app(ctx: ServerContext) -> FastAPI:

@@ -1,0 +1,102 @@
+"""A namespace's files, as Kestra's API exposes them (``/namespaces/{namespace}/files``).
+
+Paths are given in the ``path`` query parameter, from the namespace's root (``/scripts/a.py``
+or ``scripts/a.py``). Files are uploaded as ``multipart/form-data`` with the field
+``fileContent``. Listings and stats are Kestra's ``FileAttributes``: ``fileName``,
+``lastModifiedTime`` and ``creationTime`` (epoch milliseconds; the creation time is the last
+modification, which is all storage keeps), ``type`` (``File`` or ``Directory``), ``size``
+and ``metadata``. Directories exist through the files under them.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from starlette.datastructures import UploadFile
+
+from headway.api.context import ServerContext, get_ctx
+from headway.api.errors import ApiError
+from headway.errors import NotFoundError
+from headway.storage import NamespaceEntry, NamespaceFileTree
+from headway.storage.uris import namespace_file_path
+
+router = APIRouter(tags=["namespace files"])
+Ctx = Annotated[ServerContext, Depends(get_ctx)]
+FilePath = Annotated[str, Query(description="path from the namespace's root, e.g. /scripts/a.py")]
+DirPath = Annotated[str, Query(description="a directory, from the namespace's root")]
+
+
+def _tree(ctx: ServerContext, namespace: str) -> NamespaceFileTree:
+    return NamespaceFileTree(ctx.storage, ctx.tenant, namespace)
+
+
+def _attributes(entry: NamespaceEntry) -> dict[str, Any]:
+    millis = int(entry.modified.timestamp() * 1000) if entry.modified else None
+    return {
+        "fileName": entry.name,
+        "lastModifiedTime": millis,
+        "creationTime": millis,
+        "type": entry.type,
+        "size": entry.size,
+        "metadata": {},
+    }
+
+
+@router.get("/namespaces/{namespace}/files")
+async def get_file(namespace: str, path: FilePath, ctx: Ctx) -> Response:
+    """The content of a file."""
+    data = await _tree(ctx, namespace).read(path)
+    return Response(data, media_type="application/octet-stream")
+
+
+@router.get("/namespaces/{namespace}/files/stats")
+async def file_stats(namespace: str, ctx: Ctx, path: DirPath = "/") -> dict[str, Any]:
+    """A file's or a directory's attributes."""
+    return _attributes(await _tree(ctx, namespace).stats(path))
+
+
+@router.get("/namespaces/{namespace}/files/directory")
+async def list_directory(namespace: str, ctx: Ctx, path: DirPath = "/") -> list[dict[str, Any]]:
+    """The files and directories directly in a directory (the root by default)."""
+    return [_attributes(entry) for entry in await _tree(ctx, namespace).list(path)]
+
+
+@router.post("/namespaces/{namespace}/files", status_code=204)
+async def upload_file(namespace: str, path: FilePath, request: Request, ctx: Ctx) -> Response:
+    """Create or replace a file with the multipart field ``fileContent``."""
+    content_type = request.headers.get("content-type", "")
+    if not content_type.startswith("multipart/form-data"):
+        raise ApiError(415, "send the file as multipart/form-data, in the field 'fileContent'")
+    async with request.form() as form:
+        upload = form.get("fileContent")
+        if not isinstance(upload, UploadFile):
+            raise ApiError(422, "multipart field 'fileContent': a file is required")
+        data = await upload.read()
+    await _tree(ctx, namespace).write(path, data)
+    return Response(status_code=204)
+
+
+@router.delete("/namespaces/{namespace}/files", status_code=204)
+async def delete_file(namespace: str, path: FilePath, ctx: Ctx) -> Response:
+    """Delete a file, or a directory with everything under it."""
+    if not await _tree(ctx, namespace).delete(path):
+        raise NotFoundError(f"no file or directory '{path}' in namespace '{namespace}'")
+    return Response(status_code=204)
+
+
+@router.put("/namespaces/{namespace}/files", status_code=204)
+async def move_file(
+    namespace: str,
+    ctx: Ctx,
+    from_: Annotated[str, Query(alias="from", description="the file's path")],
+    to: Annotated[str, Query(description="its new path")],
+) -> Response:
+    """Move (rename) a file."""
+    tree = _tree(ctx, namespace)
+    if namespace_file_path(from_) == namespace_file_path(to):
+        return Response(status_code=204)
+    data = await tree.read(from_)
+    await tree.write(to, data)
+    await tree.delete(from_)
+    return Response(status_code=204)
