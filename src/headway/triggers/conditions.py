@@ -12,7 +12,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import Field, ValidationInfo, WithJsonSchema, WrapValidator, field_validator
+from pydantic import (
+    Field,
+    ValidationInfo,
+    WithJsonSchema,
+    WrapValidator,
+    field_validator,
+    model_validator,
+)
 
 from headway.execution import parse_iso
 from headway.flows.tasks import ID_PATTERN, Model
@@ -338,6 +345,11 @@ class MultipleCondition(ConditionBase):
     window: str | None = None
     window_advance: str | None = None
     reset_on_success: bool = True
+
+    @model_validator(mode="after")
+    def _window_is_valid(self) -> MultipleCondition:
+        self.effective_window()
+        return self
 
     def effective_window(self) -> TimeWindow:
         if self.time_window is not None:

@@ -20,7 +20,6 @@ from typing import Any, Literal
 
 from pydantic import model_validator
 
-from headway.durations import parse_duration
 from headway.execution import iso, parse_iso
 from headway.flows.tasks import Duration, Model
 
@@ -76,11 +75,12 @@ def _at(midnight: datetime, moment: time) -> datetime:
 
 def legacy_window(window: str | None, advance: str | None) -> TimeWindow:
     """The window of Kestra's older ``window`` / ``windowAdvance`` keys."""
-    return TimeWindow(
-        type="DURATION_WINDOW",
-        window=parse_duration(window) if window else None,
-        window_advance=parse_duration(advance) if advance else None,
-    )
+    data: dict[str, Any] = {"type": "DURATION_WINDOW"}
+    if window:
+        data["window"] = window
+    if advance:
+        data["windowAdvance"] = advance
+    return TimeWindow.model_validate(data)
 
 
 def record(
