@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import traceback
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -64,6 +64,9 @@ class Executor:
         self.env = env
         self.views: dict[str, ExecutionView] = {}
         self.listeners: list[CommitListener] = []
+        # Called with each execution that ends, before its end is committed (the scheduler
+        # records it, to evaluate Flow triggers durably).
+        self.end_hooks: list[Callable[[Execution], Awaitable[None]]] = []
         # Called with the ids of running TaskRuns to stop (kill).
         self.on_cancel: Callable[[list[str]], None] = lambda ids: None
         self.wakeup = asyncio.Event()
@@ -370,8 +373,11 @@ class Executor:
         return running < concurrency.limit
 
     async def _after_end(self, view: ExecutionView, batch: Batch) -> None:
-        """An execution ended: let the next queued one of the same flow start."""
+        """An execution ended: tell the end hooks, let the next queued one of the same flow
+        start."""
         ex = view.execution
+        for hook in self.end_hooks:
+            await hook(ex)
         if view.flow.concurrency is None:
             return
         queued = await self.store.oldest_execution_in_state(
