@@ -37,6 +37,9 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8080
     auth: str = ""
+    # The CLI against a server (`--server`): its URL, and the API token to send.
+    server: str = ""
+    token: str = field(default="", repr=False)
     # Internal storage (kestra:/// files): a local directory, $HEADWAY_HOME/storage if unset.
     storage_dir: Path | None = None
     # "local" (the directory above) or "s3" (an S3-compatible bucket, with the fields below;

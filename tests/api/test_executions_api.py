@@ -150,7 +150,10 @@ async def test_follow_streams_until_the_end(api: Api) -> None:
     assert events[-2][1]["state"]["current"] == "SUCCESS"
     logs = sse_events((await api.client.get(f"/api/v1/logs/{execution_id}/follow")).text)
     messages = [data["message"] for kind, data in logs if kind == "log"]
-    assert messages[0] == "Hello Cy!" and logs[-1] == ("end", {"id": execution_id})
+    assert messages[0] == "Hello Cy!" and logs[-1] == (
+        "end",
+        {"id": execution_id, "state": "SUCCESS"},
+    )
     download = await api.client.get(f"/api/v1/logs/{execution_id}/download")
     assert "INFO  [greet] Hello Cy!" in download.text
 

@@ -9,6 +9,7 @@ import os
 
 import click
 
+from headway.cli.remote import RemoteInvalidError
 from headway.errors import FlowInvalidError, HeadwayError, InputInvalidError
 
 EXIT_OK = 0
@@ -31,7 +32,7 @@ def run_guarded(command: click.Command) -> int:
     except click.ClickException as exc:
         exc.show()
         return EXIT_INVALID if isinstance(exc, click.UsageError) else exc.exit_code
-    except (FlowInvalidError, InputInvalidError) as exc:
+    except (FlowInvalidError, InputInvalidError, RemoteInvalidError) as exc:
         click.echo(f"error: {exc.message}", err=True)
         return EXIT_INVALID
     except HeadwayError as exc:

@@ -9,6 +9,7 @@ import click
 from headway import __version__
 from headway.cli.errors import run_guarded
 from headway.cli.executions import executions
+from headway.cli.flows import flows
 from headway.cli.run import run
 from headway.cli.server import server
 from headway.cli.validate import schema, validate
@@ -25,6 +26,7 @@ cli.add_command(validate)
 cli.add_command(schema)
 cli.add_command(executions)
 cli.add_command(server)
+cli.add_command(flows)
 
 
 def main() -> None:

@@ -90,7 +90,7 @@ class Engine:
         for execution in batch.executions:
             watch = self._watch.get(execution.id)
             if watch is not None:
-                watch.settled = _settled(execution)
+                watch.settled = settled(execution)
                 watch.event.set()
         if batch.ack_events:
             # Acknowledged events may be the last ones a waiter waits for (``_pending``), such
@@ -132,7 +132,7 @@ class Engine:
                     execution = await self.store.get_execution(execution_id)
                     if execution is None:
                         raise KeyError(execution_id)
-                    stored_settled = _settled(execution)
+                    stored_settled = settled(execution)
                     if stored_settled and not pending:
                         return execution
                 fired = await self._wait_or_fail(watch.event)
@@ -180,7 +180,7 @@ class _Watch:
     settled: bool | None = None
 
 
-def _settled(execution: Execution) -> bool:
+def settled(execution: Execution) -> bool:
     """Terminal, or paused for a person (not by a Pause that resumes by itself)."""
     if execution.current is State.PAUSED:
         return not any(

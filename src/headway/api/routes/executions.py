@@ -18,6 +18,7 @@ from headway.api.context import ServerContext, get_ctx, next_change
 from headway.api.errors import ApiError
 from headway.api.requests import parse_date, parse_labels, read_inputs
 from headway.engine import rerun
+from headway.engine.engine import settled
 from headway.errors import ConflictError
 from headway.flows.inputs import resolve_inputs
 from headway.plugins.flowable.pause import Pause
@@ -78,7 +79,8 @@ async def delete_execution(execution_id: str, ctx: Ctx) -> Response:
 
 @router.get("/executions/{execution_id}/follow")
 async def follow_execution(execution_id: str, ctx: Ctx) -> Response:
-    """Server-sent events: the execution each time it changes, until it ends."""
+    """Server-sent events: the execution each time it changes, until it ends or waits for
+    a person (PAUSED); then an ``end`` event with its state."""
     await ctx.execution(execution_id)
 
     async def events() -> AsyncIterator[str]:
@@ -94,7 +96,7 @@ async def follow_execution(execution_id: str, ctx: Ctx) -> Response:
                 if text != last:
                     last = text
                     yield sse.event("execution", data)
-                if execution.current.terminal:
+                if settled(execution):
                     yield sse.event("end", {"id": execution_id, "state": execution.current})
                     return
                 await next_change(changed)

@@ -10,6 +10,7 @@ from fastapi.responses import PlainTextResponse
 
 from headway.api import sse
 from headway.api.context import ServerContext, get_ctx, next_change
+from headway.engine.engine import settled
 
 router = APIRouter(tags=["logs"])
 Ctx = Annotated[ServerContext, Depends(get_ctx)]
@@ -49,7 +50,7 @@ async def follow_logs(
     minLevel: Annotated[Level | None, Query()] = None,
 ) -> Response:
     """Server-sent events: every log line of the execution, then new ones as they are
-    written, until the execution ends."""
+    written, until the execution ends or waits for a person (PAUSED)."""
     await ctx.execution(execution_id)
 
     async def events() -> AsyncIterator[str]:
@@ -61,8 +62,9 @@ async def follow_logs(
                 for log_id, entry in found:
                     after = log_id
                     yield sse.event("log", entry.to_json())
-                if execution is None or execution.current.terminal:
-                    yield sse.event("end", {"id": execution_id})
+                if execution is None or settled(execution):
+                    state = execution.current if execution else None
+                    yield sse.event("end", {"id": execution_id, "state": state})
                     return
                 await next_change(changed)
 
