@@ -6,9 +6,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
+from headway.errors import FlowInvalidError
 from headway.plugins.core import PLUGINS as CORE
 from headway.plugins.flowable import PLUGINS as FLOWABLE
-from headway.plugins.registry import Registry
+from headway.plugins.registry import Registry, default_registry
 from headway.plugins.scripts import PLUGINS as SCRIPTS
 from headway.settings import Settings
 from headway.state import State
@@ -224,3 +227,94 @@ tasks:
     assert result.state is State.FAILED
     assert "false" in result.messages("INFO")
     assert any("no file kestra:///company/team" in m for m in result.messages("ERROR"))
+
+
+async def test_storage_tasks_refuse_bad_input_clearly(tmp_path: Path) -> None:
+    settings = Settings.load({"home": tmp_path, "lease_seconds": 5.0}, environ={})
+    theirs = "kestra:///finance/payroll/salaries/executions/ex1/tasks/t/tr1/salaries.csv"
+    await LocalStorage(settings.storage_path).put("main", theirs, b"secret numbers\n")
+    flow = f"""
+id: bad_storage_input
+namespace: company.team
+tasks:
+  - id: items
+    type: io.kestra.plugin.core.storage.Write
+    content: |
+      {{"id": 1}}
+      not an item
+  - id: split_theirs
+    type: io.kestra.plugin.core.storage.Split
+    from: "{theirs}"
+    rows: 1
+    allowFailure: true
+  - id: concat_text
+    type: io.kestra.plugin.core.storage.Concat
+    files: ["/etc/passwd"]
+    allowFailure: true
+  - id: filter_bad_line
+    type: io.kestra.plugin.core.storage.FilterItems
+    from: "{{{{ outputs.items.uri }}}}"
+    filterCondition: "{{{{ id == 1 }}}}"
+    allowFailure: true
+  - id: dedup_bad_line
+    type: io.kestra.plugin.core.storage.DeduplicateItems
+    from: "{{{{ outputs.items.uri }}}}"
+    expr: "{{{{ id }}}}"
+    allowFailure: true
+  - id: upload_elsewhere
+    type: io.kestra.plugin.core.namespace.UploadFiles
+    namespace: finance
+    filesMap:
+      x.txt: hello
+    allowFailure: true
+  - id: upload_escape
+    type: io.kestra.plugin.core.namespace.UploadFiles
+    filesMap:
+      ../../x.txt: hello
+    allowFailure: true
+  - id: script_elsewhere
+    type: io.kestra.plugin.scripts.shell.Commands
+    namespaceFiles:
+      enabled: true
+      namespaces: [finance]
+    commands: ["ls"]
+    allowFailure: true
+  - id: split_zero
+    type: io.kestra.plugin.core.storage.Split
+    from: "{{{{ outputs.items.uri }}}}"
+    rows: 0
+    allowFailure: true
+"""
+    result = await run_flow(flow, registry=default_registry(), settings=settings)
+    assert result.state is State.WARNING, result.messages()
+    errors = result.messages("ERROR")
+    expected = [
+        "belongs to namespace 'finance.payroll'",
+        "property 'files[0]': '/etc/passwd' is not a kestra:/// URI of internal storage",
+        "filterCondition: line 2 is not a JSON or Ion item",
+        "expr: line 2 is not a JSON or Ion item",
+        "namespace 'finance': a flow of 'company.team' may only reach the namespace files of "
+        "its own namespace",
+        "'..' segment",
+        "namespaceFiles.namespaces: a flow of 'company.team' may only use the namespace files "
+        "of its own namespace (got finance)",
+        "property 'rows' must be positive, got 0",
+    ]
+    for text in expected:
+        assert any(text in m for m in errors), (text, errors)
+    assert "secret numbers" not in " ".join(result.messages())
+
+
+async def test_split_takes_exactly_one_way_to_split() -> None:
+    flow = """
+id: split_twice
+namespace: company.team
+tasks:
+  - id: split
+    type: io.kestra.plugin.core.storage.Split
+    from: kestra:///company/team/f/executions/e/inputs/i/f.txt
+    rows: 10
+    bytes: 1MB
+"""
+    with pytest.raises(FlowInvalidError, match=r"exactly one of rows, bytes.*\(got rows, bytes\)"):
+        await run_flow(flow, registry=default_registry())
