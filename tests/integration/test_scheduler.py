@@ -8,11 +8,13 @@ import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from headway.engine.engine import Engine
 from headway.engine.flows import FlowRepository
+from headway.errors import StoreError
 from headway.execution import Execution
 from headway.plugins.registry import default_registry
 from headway.scheduler import ManualClock, Scheduler, control
@@ -41,6 +43,11 @@ class Harness:
         await self.store.save_flow("main", namespace, flow_id, source)
 
     async def at(self, moment: datetime, scheduler: Scheduler | None = None) -> None:
+        """Evaluate at ``moment``, once what runs has ended or paused (as real time would
+        let it: the tests move the clock by minutes in milliseconds)."""
+        found, _ = await self.store.search_executions(ExecutionQuery(size=1000))
+        for execution in found:
+            await asyncio.wait_for(self.engine.wait(execution.id), 10)
         self.clock.set(moment)
         await (scheduler or self.scheduler).tick()
 
@@ -280,6 +287,7 @@ async def test_schedule_conditions_filter_dates(harness: Harness) -> None:
     await harness.at(T0)
     for day in range(2, 7):  # Thursday 2 to Monday 6 May
         await harness.at(datetime(2024, 5, day, 9, 0, 1, tzinfo=UTC))
+        await harness.settled("weekend")  # no overlap: each ends before the next date
     found = await harness.executions("weekend")
     assert [e.schedule_date.day for e in found if e.schedule_date] == [4, 5]
 
@@ -328,3 +336,38 @@ async def test_the_scheduler_runs_until_stopped(harness: Harness) -> None:
     stop.set()
     await asyncio.wait_for(task, 5)
     assert len(await harness.executions("every5")) == 1
+
+
+async def test_one_scheduler_leads_at_a_time(harness: Harness) -> None:
+    other = harness.new_scheduler()
+    assert await harness.scheduler.lead()
+    assert not await other.lead()
+    harness.clock.set(T0 + timedelta(seconds=16))  # the leader's lease (15 s) expired
+    assert await other.lead()
+    assert not await harness.scheduler.lead()
+
+
+async def test_the_scheduler_survives_a_store_error(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await harness.save(EVERY_5_MINUTES)
+    failures = [StoreError("database is locked")]
+    real = harness.store.acquire_lease
+
+    async def flaky(*args: Any) -> bool:
+        if failures:
+            raise failures.pop()
+        return await real(*args)
+
+    monkeypatch.setattr(harness.store, "acquire_lease", flaky)
+    stop = asyncio.Event()
+    task = asyncio.create_task(harness.scheduler.run(stop))
+    await asyncio.sleep(0.1)
+    harness.clock.set(T0.replace(minute=5))
+    for _ in range(200):
+        if await harness.executions("every5"):
+            break
+        await asyncio.sleep(0.01)
+    stop.set()
+    await asyncio.wait_for(task, 5)
+    assert failures == [] and len(await harness.executions("every5")) == 1

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 
 from headway.engine.executor import Executor
 from headway.engine.flows import FlowRepository
+from headway.errors import HeadwayError
 from headway.execution import Execution, new_id
 from headway.scheduler import flow_triggers, polling
 from headway.scheduler.clock import Clock, SystemClock
@@ -73,11 +74,15 @@ class Scheduler:
             while not stop.is_set():
                 self.wakeup.clear()
                 wait = self.tick_seconds
-                if await self.lead():
-                    next_due = await self.tick()
-                    if next_due is not None:
-                        until = (next_due - self.clock.now()).total_seconds()
-                        wait = max(0.0, min(wait, until))
+                try:
+                    if await self.lead():
+                        next_due = await self.tick()
+                        if next_due is not None:
+                            until = (next_due - self.clock.now()).total_seconds()
+                            wait = max(0.0, min(wait, until))
+                except HeadwayError as exc:
+                    # The store is unreachable for a while, say: try again at the next tick.
+                    log.warning("scheduler: evaluation failed, retrying: %s", exc.message)
                 await self._sleep(wait, stop)
         finally:
             for task in self.polls.values():
