@@ -76,6 +76,10 @@ def allowed_state(task: TaskBase, state: State) -> State:
     return state
 
 
+# In an execution's extra: paused by a user (the API's pause), not by a Pause task.
+PAUSED_BY_USER = "pausedByUser"
+
+
 class Evaluation:
     def __init__(self, view: ExecutionView, env: EngineEnv, now: datetime) -> None:
         self.view = view
@@ -85,6 +89,8 @@ class Evaluation:
         self.subflows: list[tuple[TaskRun, SubflowRequest]] = []
         self.cancel: list[str] = []  # running TaskRuns that workers must stop
         self.ended = False
+        # A user asked to start the execution despite its flow's concurrency limit.
+        self.forced = False
         self._dirty: dict[str, TaskRun] = {}
         self._execution_dirty = False
         self._masker = env.masker_for(view.execution)
@@ -259,8 +265,26 @@ class Evaluation:
         self.log("INFO", f"state set to {state.value} by a user", tr)
         self._restart()
 
+    def _on_force_run(self, payload: dict[str, Any]) -> None:
+        if self.execution.current in (State.CREATED, State.QUEUED):
+            self.forced = True
+            self.log("INFO", "started by a user despite the concurrency limit")
+
+    def _on_pause(self, payload: dict[str, Any]) -> None:
+        """A user pauses a running execution: its running tasks finish, no new one starts
+        until it is resumed."""
+        ex = self.execution
+        if ex.current is not State.RUNNING:
+            self.log("WARN", f"pause ignored: the execution is {ex.current.value}")
+            return
+        ex.state.transition(State.PAUSED, self.now)
+        ex.extra[PAUSED_BY_USER] = True
+        self._touch_execution()
+        self.log("INFO", "paused by a user")
+
     def _on_resume(self, payload: dict[str, Any]) -> None:
         ex = self.execution
+        ex.extra.pop(PAUSED_BY_USER, None)
         paused = [tr for tr in ex.task_runs if tr.current is State.PAUSED]
         if payload.get("taskRunId"):
             paused = [tr for tr in paused if tr.id == payload["taskRunId"]]
@@ -299,6 +323,7 @@ class Evaluation:
 
     def _on_kill(self, payload: dict[str, Any]) -> None:
         ex = self.execution
+        ex.extra.pop(PAUSED_BY_USER, None)
         if ex.current.terminal or ex.current is State.KILLING:
             return
         self.log("WARN", "kill requested")
@@ -331,7 +356,11 @@ class Evaluation:
         ex = self.execution
         if ex.current.terminal:
             return
-        if ex.current in (State.CREATED, State.QUEUED) and not self._start(slot_free):
+        if ex.extra.get(PAUSED_BY_USER):
+            return  # running tasks finish; nothing new starts until a resume
+        if ex.current in (State.CREATED, State.QUEUED) and not self._start(
+            slot_free or self.forced
+        ):
             return
         for _ in range(10_000):
             if ex.current.terminal or not self._step():

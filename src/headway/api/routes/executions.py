@@ -6,6 +6,7 @@ Routes with a literal last segment (``/executions/{id}/resume``) are declared be
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
@@ -19,7 +20,8 @@ from headway.api.errors import ApiError
 from headway.api.requests import parse_date, parse_labels, read_inputs
 from headway.engine import rerun
 from headway.engine.engine import settled
-from headway.errors import ConflictError
+from headway.engine.view import ExecutionView
+from headway.errors import ConflictError, HeadwayError, NotFoundError
 from headway.flows.inputs import resolve_inputs
 from headway.plugins.flowable.pause import Pause
 from headway.state import State
@@ -30,32 +32,110 @@ Ctx = Annotated[ServerContext, Depends(get_ctx)]
 JSON = dict[str, Any]
 
 
-@router.get("/executions/search")
-async def search_executions(
-    ctx: Ctx,
+class Ids(BaseModel):
+    ids: list[str]
+
+
+def _search_params(
     namespace: Annotated[str | None, Query(description="A namespace prefix")] = None,
     flowId: Annotated[str | None, Query()] = None,
     state: Annotated[list[State] | None, Query()] = None,
     labels: Annotated[list[str] | None, Query(description="key:value")] = None,
     startDate: Annotated[str | None, Query(description="ISO-8601")] = None,
     endDate: Annotated[str | None, Query(description="ISO-8601")] = None,
+) -> dict[str, Any]:
+    return {
+        "namespace": namespace,
+        "flow_id": flowId,
+        "states": tuple(state or ()),
+        "labels": tuple(parse_labels(labels or []).items()),
+        "start_after": parse_date(startDate, "startDate"),
+        "start_before": parse_date(endDate, "endDate"),
+    }
+
+
+SearchParams = Annotated[dict[str, Any], Depends(_search_params)]
+# A query-wide action reaches at most this many executions per request.
+BULK_LIMIT = 1000
+
+
+async def _ids_of_query(ctx: ServerContext, params: dict[str, Any]) -> list[str]:
+    found, _ = await ctx.store.search_executions(
+        ExecutionQuery(tenant=ctx.tenant, size=BULK_LIMIT, **params)
+    )
+    return [e.id for e in found]
+
+
+async def _bulk(ctx: ServerContext, ids: list[str], action: str) -> JSON:
+    """Apply an action to each execution; say which could not take it and why."""
+    if len(ids) > BULK_LIMIT:
+        raise ApiError(422, f"at most {BULK_LIMIT} executions per request, got {len(ids)}")
+    done, errors = 0, []
+    for execution_id in ids:
+        try:
+            execution = await ctx.execution(execution_id)
+            if action == "kill":
+                if execution.current.terminal:
+                    raise ConflictError(f"already ended {execution.current.value}")
+                await ctx.engine.executor.request(execution_id, "kill", {})
+            elif action == "restart":
+                rerun.check_restartable(execution)
+                await ctx.engine.executor.request(execution_id, "restart", {})
+            else:
+                if not execution.current.terminal:
+                    raise ConflictError(f"is {execution.current.value}: kill it first")
+                await ctx.store.delete_execution(execution_id)
+            done += 1
+        except HeadwayError as exc:
+            errors.append({"id": execution_id, "message": exc.message})
+    return {"count": done, "errors": errors}
+
+
+@router.delete("/executions/by-ids")
+async def delete_by_ids(body: Ids, ctx: Ctx) -> JSON:
+    """Delete ended executions; the others are listed in ``errors``."""
+    return await _bulk(ctx, body.ids, "delete")
+
+
+@router.delete("/executions/by-query")
+async def delete_by_query(params: SearchParams, ctx: Ctx) -> JSON:
+    return await _bulk(ctx, await _ids_of_query(ctx, params), "delete")
+
+
+@router.delete("/executions/kill/by-ids")
+async def kill_by_ids(body: Ids, ctx: Ctx) -> JSON:
+    return await _bulk(ctx, body.ids, "kill")
+
+
+@router.delete("/executions/kill/by-query")
+async def kill_by_query(params: SearchParams, ctx: Ctx) -> JSON:
+    return await _bulk(ctx, await _ids_of_query(ctx, params), "kill")
+
+
+@router.post("/executions/restart/by-ids")
+async def restart_by_ids(body: Ids, ctx: Ctx) -> JSON:
+    return await _bulk(ctx, body.ids, "restart")
+
+
+@router.post("/executions/restart/by-query")
+async def restart_by_query(params: SearchParams, ctx: Ctx) -> JSON:
+    return await _bulk(ctx, await _ids_of_query(ctx, params), "restart")
+
+
+@router.get("/executions/search")
+async def search_executions(
+    params: SearchParams,
+    ctx: Ctx,
     page: Annotated[int, Query(ge=1)] = 1,
     size: Annotated[int, Query(ge=1, le=1000)] = 25,
     sort: Annotated[str, Query(pattern=r"^state\.startDate:(asc|desc)$")] = (
         "state.startDate:desc"
     ),
 ) -> JSON:
+    """Executions by namespace (prefix), flow, states, labels (``key:value``) and start
+    date, a page at a time."""
     query = ExecutionQuery(
-        tenant=ctx.tenant,
-        namespace=namespace,
-        flow_id=flowId,
-        states=tuple(state or ()),
-        labels=tuple(parse_labels(labels or []).items()),
-        start_after=parse_date(startDate, "startDate"),
-        start_before=parse_date(endDate, "endDate"),
-        page=page,
-        size=size,
-        descending=sort.endswith("desc"),
+        tenant=ctx.tenant, page=page, size=size, descending=sort.endswith("desc"), **params
     )
     found, total = await ctx.store.search_executions(query)
     return {"results": [ctx.execution_json(e) for e in found], "total": total}
@@ -156,6 +236,55 @@ async def replay_execution(
         taskRunId = execution.task_runs[0].id
     replayed = await ctx.engine.executor.replay(execution_id, taskRunId)
     return ctx.execution_json(replayed)
+
+
+@router.post("/executions/{execution_id}/pause", status_code=202)
+async def pause_execution(execution_id: str, ctx: Ctx) -> JSON:
+    """Pause a running execution: running tasks finish, no new task starts until it is
+    resumed."""
+    execution = await ctx.execution(execution_id)
+    if execution.current is not State.RUNNING:
+        raise ConflictError(f"execution '{execution_id}' is {execution.current.value}, not RUNNING")
+    await ctx.engine.executor.request(execution_id, "pause", {})
+    return {"id": execution_id, "message": "pause requested"}
+
+
+@router.post("/executions/{execution_id}/force-run", status_code=202)
+async def force_run(execution_id: str, ctx: Ctx) -> JSON:
+    """Start a CREATED or QUEUED execution now, despite its flow's concurrency limit."""
+    execution = await ctx.execution(execution_id)
+    if execution.current not in (State.CREATED, State.QUEUED):
+        raise ConflictError(f"execution '{execution_id}' is {execution.current.value}, not QUEUED")
+    await ctx.engine.executor.request(execution_id, "force_run", {})
+    return {"id": execution_id, "message": "start requested"}
+
+
+@router.post("/executions/{execution_id}/eval/{task_run_id}")
+async def evaluate_expression(
+    execution_id: str, task_run_id: str, request: Request, ctx: Ctx
+) -> JSON:
+    """The expression console: render the body (an expression or a template) as the
+    TaskRun sees it. Secrets are masked in the result."""
+    execution = await ctx.execution(execution_id)
+    expression = (await request.body()).decode("utf-8", errors="replace")
+    if not expression.strip():
+        raise ApiError(422, "the body is empty: send the expression to render")
+    flow = await ctx.engine.flows.revision(
+        execution.namespace, execution.flow_id, execution.flow_revision
+    )
+    view = ExecutionView(flow, execution)
+    try:
+        tr = view.get(task_run_id)
+    except KeyError:
+        raise NotFoundError(f"execution '{execution_id}' has no TaskRun '{task_run_id}'") from None
+    renderer = ctx.engine.env.renderer(view, tr)
+    masker = ctx.engine.env.masker_for(execution)
+    try:
+        # In a thread: engine functions (kv, read) wait on the event loop.
+        result = await asyncio.to_thread(renderer.render, expression)
+    except HeadwayError as exc:
+        return {"result": None, "error": masker.text(exc.message)}
+    return {"result": masker.value(result), "error": None}
 
 
 class StateChange(BaseModel):
