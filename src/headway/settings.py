@@ -4,6 +4,7 @@ defaults. This is the only module that reads ``os.environ``."""
 from __future__ import annotations
 
 import base64
+import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -40,6 +41,13 @@ class Settings:
     # The CLI against a server (`--server`): its URL, and the API token to send.
     server: str = ""
     token: str = field(default="", repr=False)
+    # auth=proxy (see docs/security.md): the reverse proxies (IPs or CIDRs) whose identity
+    # headers are trusted, the headers, and the roles groups give: {group: "role:prefix"}, several
+    # comma-separated ("admin:" is admin of every namespace).
+    proxy_trusted: tuple[str, ...] = ()
+    proxy_groups: Mapping[str, str] = field(default_factory=dict)
+    proxy_user_header: str = "Remote-User"
+    proxy_groups_header: str = "Remote-Groups"
     # Internal storage (kestra:/// files): a local directory, $HEADWAY_HOME/storage if unset.
     storage_dir: Path | None = None
     # "local" (the directory above) or "s3" (an S3-compatible bucket, with the fields below;
@@ -111,6 +119,7 @@ class Settings:
             )
         if values.get("storage_type") == "s3" and not values.get("storage_s3_bucket"):
             raise SettingsError("storage_type s3 needs a bucket (HEADWAY_STORAGE_S3_BUCKET)")
+        _proxy_settings(values)
         try:
             for name, typ in (("worker_slots", int), ("lease_seconds", float), ("port", int)):
                 if name in values:
@@ -121,6 +130,31 @@ class Settings:
 
     def with_(self, **changes: Any) -> Settings:
         return replace(self, **changes)
+
+
+def _proxy_settings(values: dict[str, Any]) -> None:
+    """proxy_trusted: a list, or comma-separated text (HEADWAY_PROXY_TRUSTED); proxy_groups:
+    a mapping, or a JSON object (HEADWAY_PROXY_GROUPS)."""
+    trusted = values.get("proxy_trusted", ())
+    if isinstance(trusted, str):
+        trusted = [part.strip() for part in trusted.split(",") if part.strip()]
+    if not isinstance(trusted, list | tuple) or not all(isinstance(t, str) for t in trusted):
+        raise SettingsError("setting proxy_trusted: expected a list of IP addresses or CIDRs")
+    values["proxy_trusted"] = tuple(trusted)
+    groups = values.get("proxy_groups", {})
+    if isinstance(groups, str):
+        try:
+            groups = json.loads(groups) if groups.strip() else {}
+        except json.JSONDecodeError as exc:
+            raise SettingsError(f"setting proxy_groups: not a JSON object: {exc}") from exc
+    if not isinstance(groups, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in groups.items()
+    ):
+        raise SettingsError(
+            'setting proxy_groups: expected a mapping of group to "role:namespace", '
+            'e.g. {"ops": "editor:platform"}'
+        )
+    values["proxy_groups"] = dict(groups)
 
 
 def _secrets(env: Mapping[str, str]) -> dict[str, str]:

@@ -7,11 +7,13 @@ import sys
 import click
 
 from headway import __version__
+from headway.cli.audit import audit
 from headway.cli.errors import run_guarded
 from headway.cli.executions import executions
 from headway.cli.flows import flows
 from headway.cli.run import run
 from headway.cli.server import server
+from headway.cli.tokens import tokens
 from headway.cli.validate import schema, validate
 
 
@@ -26,6 +28,8 @@ cli.add_command(validate)
 cli.add_command(schema)
 cli.add_command(executions)
 cli.add_command(server)
+cli.add_command(tokens)
+cli.add_command(audit)
 cli.add_command(flows)
 
 

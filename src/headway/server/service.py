@@ -18,6 +18,7 @@ from pathlib import Path
 import uvicorn
 
 from headway.api.app import create_app
+from headway.api.auth import ProxyConfig
 from headway.api.context import ServerContext
 from headway.engine.engine import Engine
 from headway.errors import HeadwayError
@@ -54,6 +55,8 @@ def check_access(settings: Settings) -> None:
             "HEADWAY_AUTH=tokens (or proxy), or HEADWAY_AUTH=none to accept that anyone who "
             "reaches the port can run anything"
         )
+    if settings.auth == "proxy":
+        ProxyConfig.from_settings(settings)  # refuses proxy mode without trusted proxies
 
 
 class _Server(uvicorn.Server):
@@ -92,6 +95,8 @@ async def serve(
             lifespan="off",
             log_level="warning",
             timeout_graceful_shutdown=5,
+            # Behind a trusted proxy, the client is the proxy: never an X-Forwarded-For.
+            proxy_headers=settings.auth != "proxy",
         )
         server = _Server(config)
         loop = asyncio.get_running_loop()

@@ -8,6 +8,7 @@ import yaml
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
+from headway.api import audit, auth
 from headway.api.context import ServerContext, get_ctx
 from headway.api.errors import ApiError
 from headway.errors import ConflictError, FlowInvalidError, NotFoundError
@@ -67,7 +68,9 @@ async def create_flow(request: Request, ctx: Ctx) -> dict[str, Any]:
     flow = _parse(ctx, source)
     if await ctx.store.get_flow(ctx.tenant, flow.namespace, flow.id) is not None:
         raise ConflictError(f"flow '{flow.uid}' already exists: update it with PUT")
-    return flow_json(await ctx.store.save_flow(ctx.tenant, flow.namespace, flow.id, source))
+    record = await ctx.store.save_flow(ctx.tenant, flow.namespace, flow.id, source)
+    await audit.record(request, "flow.create", flow.uid, namespace=flow.namespace, after=source)
+    return flow_json(record)
 
 
 class ValidationResult(BaseModel):
@@ -143,7 +146,7 @@ class ApplyRequest(BaseModel):
 
 
 @router.post("/flows/apply")
-async def apply_flows(body: ApplyRequest, ctx: Ctx) -> dict[str, Any]:
+async def apply_flows(body: ApplyRequest, request: Request, ctx: Ctx) -> dict[str, Any]:
     """GitOps: make the store hold exactly these flows (with ``prune``, delete the others of
     ``namespace``); with ``dryRun``, only say what would change."""
     existing = await ctx.store.list_flows(ctx.tenant)
@@ -155,12 +158,28 @@ async def apply_flows(body: ApplyRequest, ctx: Ctx) -> dict[str, Any]:
         prune=body.prune,
     )
     if not body.dryRun:
+        planned = changes
         changes = await gitops.apply(ctx.store, ctx.tenant, changes)
+        await _audit_apply(request, existing, planned)
+    audit.nothing_changed(request)  # the entries above, or none for a dry run
     return {
         "dryRun": body.dryRun,
         "summary": gitops.summary(changes),
         "changes": [c.to_json() for c in changes],
     }
+
+
+async def _audit_apply(
+    request: Request, existing: list[FlowRecord], changes: list[gitops.FlowChange]
+) -> None:
+    old = {(r.namespace, r.id): r.source for r in existing}
+    for c in changes:
+        if c.action != "unchanged":
+            before = old.get((c.namespace, c.id))
+            uid = f"{c.namespace}.{c.id}"
+            await audit.record(
+                request, "flow.apply", uid, namespace=c.namespace, before=before, after=c.source
+            )
 
 
 @router.get("/flows/search")
@@ -214,14 +233,24 @@ async def update_flow(namespace: str, flow_id: str, request: Request, ctx: Ctx) 
             422,
             f"the YAML defines flow '{flow.uid}', but the path names '{namespace}.{flow_id}'",
         )
-    await _latest(ctx, namespace, flow_id)
-    return flow_json(await ctx.store.save_flow(ctx.tenant, namespace, flow_id, source))
+    old = await _latest(ctx, namespace, flow_id)
+    record = await ctx.store.save_flow(ctx.tenant, namespace, flow_id, source)
+    uid = f"{namespace}.{flow_id}"
+    await audit.record(
+        request, "flow.update", uid, namespace=namespace, before=old.source, after=source
+    )
+    return flow_json(record)
 
 
 @router.delete("/flows/{namespace}/{flow_id}", status_code=204)
-async def delete_flow(namespace: str, flow_id: str, ctx: Ctx) -> Response:
+async def delete_flow(namespace: str, flow_id: str, request: Request, ctx: Ctx) -> Response:
+    old = await ctx.store.get_flow(ctx.tenant, namespace, flow_id)
     if not await ctx.store.delete_flow(ctx.tenant, namespace, flow_id):
         raise NotFoundError(f"flow '{namespace}.{flow_id}' not found")
+    before = old.source if old is not None else None
+    await audit.record(
+        request, "flow.delete", f"{namespace}.{flow_id}", namespace=namespace, before=before
+    )
     return Response(status_code=204)
 
 
@@ -256,19 +285,34 @@ async def diff_revisions(
 
 
 @router.post("/flows/{namespace}/{flow_id}/revisions/{revision}/restore")
-async def restore_revision(namespace: str, flow_id: str, revision: int, ctx: Ctx) -> dict[str, Any]:
+async def restore_revision(
+    namespace: str, flow_id: str, revision: int, request: Request, ctx: Ctx
+) -> dict[str, Any]:
     """Save an old revision's source as the newest revision."""
     old = await _revision(ctx, namespace, flow_id, revision)
     _parse(ctx, old.source)
-    return flow_json(await ctx.store.save_flow(ctx.tenant, namespace, flow_id, old.source))
+    latest = await ctx.store.get_flow(ctx.tenant, namespace, flow_id)
+    record = await ctx.store.save_flow(ctx.tenant, namespace, flow_id, old.source)
+    await audit.record(
+        request,
+        "flow.restore",
+        f"{namespace}.{flow_id}",
+        namespace=namespace,
+        before=latest.source if latest is not None else None,
+        after=old.source,
+    )
+    return flow_json(record)
 
 
 @router.get("/namespaces/search")
-async def search_namespaces(ctx: Ctx, q: Annotated[str | None, Query()] = None) -> dict[str, Any]:
-    """The namespaces that hold flows, with their parents."""
+async def search_namespaces(
+    request: Request, ctx: Ctx, q: Annotated[str | None, Query()] = None
+) -> dict[str, Any]:
+    """The namespaces that hold flows, with their parents (those the caller may read)."""
     found: set[str] = set()
     for record in await ctx.store.list_flows(ctx.tenant):
         parts = record.namespace.split(".")
         found.update(".".join(parts[: i + 1]) for i in range(len(parts)))
+    found = {n for n in found if auth.visible(request, n)}
     names = sorted(n for n in found if not q or q.lower() in n.lower())
     return {"results": [{"id": n} for n in names], "total": len(names)}

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Request, Response
 
+from headway.api import audit
 from headway.api.context import ServerContext, get_ctx
 from headway.api.errors import ApiError
 from headway.durations import parse_duration
@@ -81,12 +82,23 @@ async def put_kv(
             expires = now + parse_duration(ttl)
         except ValueError as exc:
             raise ApiError(422, f"header 'ttl': {exc}") from None
-    await ctx.store.kv_put(KVEntry(ctx.tenant, namespace, _key(key), value, expires, now))
+    old = await ctx.store.kv_get(ctx.tenant, namespace, _key(key), now)
+    await ctx.store.kv_put(KVEntry(ctx.tenant, namespace, key, value, expires, now))
+    before = audit.kv_value(key, old.value) if old is not None else None
+    after = audit.kv_value(key, value)
+    await audit.record(
+        request, "kv.put", f"{namespace}/{key}", namespace=namespace, before=before, after=after
+    )
     return Response(status_code=204)
 
 
 @router.delete("/namespaces/{namespace}/kv/{key}", status_code=204)
-async def delete_kv(namespace: str, key: str, ctx: Ctx) -> Response:
-    if not await ctx.store.kv_delete(ctx.tenant, namespace, _key(key)):
+async def delete_kv(namespace: str, key: str, request: Request, ctx: Ctx) -> Response:
+    old = await ctx.store.kv_get(ctx.tenant, namespace, _key(key), utcnow())
+    if not await ctx.store.kv_delete(ctx.tenant, namespace, key):
         raise NotFoundError(f"no key '{key}' in namespace '{namespace}'")
+    before = audit.kv_value(key, old.value) if old is not None else None
+    await audit.record(
+        request, "kv.delete", f"{namespace}/{key}", namespace=namespace, before=before
+    )
     return Response(status_code=204)
