@@ -1,0 +1,111 @@
+// The single-page app: a router over the History API, the theme toggle, notices.
+import { h, replace } from "./dom.js";
+import * as home from "./pages/home.js";
+import * as flows from "./pages/flows.js";
+import * as flow from "./pages/flow.js";
+import * as editor from "./pages/editor.js";
+import * as executions from "./pages/executions.js";
+import * as execution from "./pages/execution.js";
+
+const ROUTES = [
+  [/^\/$/, home, "home"],
+  [/^\/flows\/?$/, flows, "flows"],
+  [/^\/flows\/new$/, editor, "flows"],
+  [/^\/flows\/([^/]+)\/([^/]+)\/edit$/, editor, "flows"],
+  [/^\/flows\/([^/]+)\/([^/]+)$/, flow, "flows"],
+  [/^\/executions\/?$/, executions, "executions"],
+  [/^\/executions\/([^/]+)$/, execution, "executions"],
+];
+
+let current = 0;
+let leaving = [];
+
+export function navigate(url, { replaceState = false } = {}) {
+  if (replaceState) history.replaceState(null, "", url);
+  else history.pushState(null, "", url);
+  route();
+}
+
+// A page that lives past an await checks `page.alive()` before touching the DOM, and
+// registers with `page.onLeave` what to stop (event streams, timers) when it is left.
+async function route() {
+  for (const stop of leaving) stop();
+  leaving = [];
+  const token = ++current;
+  const page = {
+    alive: () => token === current,
+    onLeave: (fn) => leaving.push(fn),
+    query: new URLSearchParams(location.search),
+  };
+  const main = document.getElementById("main");
+  const path = decodeURI(location.pathname);
+  for (const [pattern, module, nav] of ROUTES) {
+    const match = pattern.exec(path);
+    if (!match) continue;
+    markNav(nav);
+    replace(main, h("p", { class: "muted" }, "Loading…"));
+    try {
+      await module.render(main, match.slice(1).map(decodeURIComponent), page);
+    } catch (error) {
+      if (page.alive()) replace(main, h("h1", {}, "Error"), errorBox(error));
+    }
+    if (page.alive() && document.activeElement === document.body) main.focus();
+    return;
+  }
+  markNav(null);
+  replace(main, h("h1", {}, "Not found"), h("p", {}, `No page at ${path}.`));
+}
+
+function markNav(name) {
+  for (const a of document.querySelectorAll("[data-nav]")) {
+    if (a.dataset.nav === name) a.setAttribute("aria-current", "page");
+    else a.removeAttribute("aria-current");
+  }
+}
+
+export function errorBox(error) {
+  return h("div", { class: "alert error", role: "alert" }, error.message || String(error));
+}
+
+export function notify(message, kind = "info") {
+  const box = document.getElementById("notices");
+  const close = h("button", { type: "button", class: "ghost", "aria-label": "Dismiss" }, "×");
+  const item = h("div", { class: `notice ${kind}` }, h("span", {}, message), close);
+  close.addEventListener("click", () => item.remove());
+  box.append(item);
+  setTimeout(() => item.remove(), kind === "error" ? 15000 : 6000);
+}
+
+function currentTheme() {
+  const set = document.documentElement.dataset.theme;
+  if (set) return set;
+  return matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light";
+}
+
+function showTheme(button) {
+  const other = currentTheme() === "dark" ? "light" : "dark";
+  button.textContent = other === "dark" ? "☾ Dark" : "☀ Light";
+  button.setAttribute("aria-label", `Switch to the ${other} theme`);
+}
+
+function setUp() {
+  const toggle = document.getElementById("theme-toggle");
+  showTheme(toggle);
+  toggle.addEventListener("click", () => {
+    const next = currentTheme() === "dark" ? "light" : "dark";
+    document.documentElement.dataset.theme = next;
+    localStorage.setItem("headway.theme", next);
+    showTheme(toggle);
+  });
+  document.addEventListener("click", (event) => {
+    const a = event.target.closest("a[data-link]");
+    if (!a || event.defaultPrevented || event.button !== 0) return;
+    if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+    event.preventDefault();
+    navigate(a.getAttribute("href"));
+  });
+  addEventListener("popstate", route);
+  route();
+}
+
+setUp();

@@ -1,0 +1,307 @@
+// An execution: its state live (SSE), the Gantt and the list of its TaskRuns with their
+// attempts, logs that follow live, inputs and outputs, and the actions kill, resume (with
+// the pause's onResume inputs), restart and replay.
+import { enc, follow, get, request } from "../api.js";
+import { navigate, notify } from "../app.js";
+import {
+  h, link, formatDate, formatMillis, isEmpty, pretty, replace, stateMillis,
+} from "../dom.js";
+import { badge, isTerminal } from "../states.js";
+import { formDialog } from "../components/dialog.js";
+import { gantt, taskRunName, taskRunTree } from "../components/gantt.js";
+import { inputsForm } from "../components/inputs-form.js";
+import { logsPanel } from "../components/logs.js";
+
+const PAUSED_POLL_MS = 3000;
+
+export async function render(main, [id], page) {
+  let execution = await get(`/executions/${enc(id)}`);
+  if (!page.alive()) return;
+
+  const head = h("div", { class: "page-head" });
+  const message = h("div", { id: "action-message", role: "status", "aria-live": "polite" });
+  const resumeBox = h("section", { class: "panel resume", id: "resume", hidden: true,
+    "aria-labelledby": "resume-title" });
+  const timeline = h("section", { class: "panel", "aria-labelledby": "gantt-title" });
+  const taskRuns = h("section", { class: "panel", "aria-labelledby": "taskruns-title" });
+  const data = h("section", { class: "panel", "aria-labelledby": "outputs-title" });
+  const logs = logsPanel(id, page);
+  replace(main, head, message, resumeBox, timeline, taskRuns, logs.element, data);
+
+  let shownState = null;
+  let refollow = () => {};
+  let shownRuns = null;
+  let flowPromise = null;
+
+  function update(next) {
+    execution = next;
+    const state = execution.state.current;
+    if (state !== shownState) {
+      keepFocus(head, () => replace(head, header(execution, actions)));
+      shownState = state;
+      showResume();
+    }
+    replace(timeline, h("h2", { id: "gantt-title" }, "Timeline"), gantt(execution));
+    const runs = JSON.stringify(execution.taskRunList);
+    if (runs !== shownRuns) {
+      shownRuns = runs;
+      keepFocus(taskRuns, () => replace(taskRuns, h("h2", { id: "taskruns-title" }, "TaskRuns"),
+        taskRunTable(execution, { replay, showLogs: (tr) => logs.showTaskRun(tr) })));
+      logs.setTaskRuns(execution.taskRunList || []);
+    }
+    replace(data, h("h2", { id: "outputs-title" }, "Inputs and outputs"), inputsOutputs(execution));
+  }
+
+  function say(text, kind) {
+    replace(message, h("div", { class: `alert ${kind}`, role: kind === "error" ? "alert" : null },
+      text));
+  }
+
+  async function act(label, method, path, { body, query } = {}) {
+    try {
+      const answer = await request(method, path, { ...(body || {}), query });
+      say(`${label}: requested.`, "success");
+      refollow();
+      return answer;
+    } catch (error) {
+      say(`${label} failed: ${error.message}`, "error");
+      notify(`${label} failed: ${error.message}`, "error");
+      return null;
+    }
+  }
+
+  async function replay(tr) {
+    const answer = await act(`Replay from ${taskRunName(tr)}`, "POST",
+      `/executions/${enc(id)}/replay`, { query: { taskRunId: tr.id } });
+    if (answer && answer.id && answer.id !== id) navigate(`/executions/${enc(answer.id)}`);
+  }
+
+  const actions = {
+    kill: () => formDialog({
+      title: "Kill this execution?",
+      body: h("p", {}, "Its running tasks are stopped and its subflows killed."),
+      submitLabel: "Kill",
+      onSubmit: () => act("Kill", "DELETE", `/executions/${enc(id)}/kill`),
+    }),
+    restart: async () => {
+      const answer = await act("Restart", "POST", `/executions/${enc(id)}/restart`);
+      if (answer && answer.id && answer.id !== id) navigate(`/executions/${enc(answer.id)}`);
+    },
+    replay: () => {
+      const first = (execution.taskRunList || [])[0];
+      if (first) replay(first);
+      else say("Replay: this execution has no TaskRun to replay from.", "error");
+    },
+    resume: () => {
+      resumeBox.scrollIntoView({ block: "center" });
+      const focusable = resumeBox.querySelector("input, select, textarea, button");
+      if (focusable) focusable.focus();
+    },
+  };
+
+  async function showResume() {
+    if (execution.state.current !== "PAUSED") {
+      resumeBox.hidden = true;
+      return;
+    }
+    flowPromise = flowPromise || get(`/flows/${enc(execution.namespace)}/` +
+      `${enc(execution.flowId)}`, { revision: execution.flowRevision });
+    let inputs = [];
+    try {
+      const flow = await flowPromise;
+      const paused = (execution.taskRunList || []).filter((tr) => tr.state.current === "PAUSED");
+      for (const tr of paused) {
+        const task = findTask(flow, tr.taskId);
+        if (task && Array.isArray(task.onResume)) inputs = inputs.concat(task.onResume);
+      }
+    } catch (error) {
+      say(`The flow's pause inputs could not be read: ${error.message}`, "error");
+    }
+    if (!page.alive() || execution.state.current !== "PAUSED") return;
+    const form = inputsForm(inputs, { prefix: "resume" });
+    const submit = h("button", { type: "submit", class: "primary", id: "resume-submit" },
+      "Resume");
+    replace(resumeBox,
+      h("h2", { id: "resume-title" }, "Waiting for approval"),
+      h("p", {}, inputs.length ? "This execution is paused. Fill in what the pause asks for, " +
+        "then resume it." : "This execution is paused. Resume it to go on."),
+      h("form", { class: "resume-form", onSubmit: async (event) => {
+        event.preventDefault();
+        form.clearErrors();
+        submit.disabled = true;
+        try {
+          await request("POST", `/executions/${enc(id)}/resume`, form.body());
+          say("Resumed.", "success");
+          resumeBox.hidden = true;
+          refollow();
+        } catch (error) {
+          form.showError(error);
+        } finally {
+          submit.disabled = false;
+        }
+      } }, form.element, h("div", { class: "actions" }, submit)));
+    resumeBox.hidden = false;
+    if (page.query.get("resume")) {
+      resumeBox.scrollIntoView({ block: "center" });
+      (resumeBox.querySelector("input, select, textarea") || submit).focus();
+    }
+  }
+
+  // The follow stream ends when the execution ends or waits for a person (PAUSED). Then,
+  // and after an action (resume, restart, kill), the page looks whether the state moved
+  // on (soon after an action, every few seconds while paused) and follows again.
+  let stopFollowing = () => {};
+  let watchTimer = null;
+  function startFollowing() {
+    stopFollowing();
+    stopFollowing = follow(`/executions/${enc(id)}/follow`, {
+      execution: (next) => {
+        if (page.alive()) update(next);
+      },
+      end: (info) => {
+        if (info.state === "PAUSED") watchChange("PAUSED", PAUSED_POLL_MS);
+      },
+      deleted: () => say("This execution was deleted.", "error"),
+    });
+  }
+  function watchChange(from, delay) {
+    clearTimeout(watchTimer);
+    watchTimer = setTimeout(async () => {
+      try {
+        const next = await get(`/executions/${enc(id)}`);
+        if (!page.alive()) return;
+        if (next.state.current === from) {
+          watchChange(from, Math.min(delay * 2, PAUSED_POLL_MS));
+          return;
+        }
+        update(next);
+        startFollowing();
+        logs.restart();
+      } catch {
+        watchChange(from, PAUSED_POLL_MS);
+      }
+    }, delay);
+  }
+  refollow = () => watchChange(execution.state.current, 150);
+  update(execution);
+  startFollowing();
+  page.onLeave(() => {
+    stopFollowing();
+    clearTimeout(watchTimer);
+  });
+  // Running bars of the Gantt grow with the clock.
+  const timer = setInterval(() => {
+    if (!isTerminal(execution.state.current)) {
+      replace(timeline, h("h2", { id: "gantt-title" }, "Timeline"), gantt(execution));
+    }
+  }, 1000);
+  page.onLeave(() => clearInterval(timer));
+}
+
+function header(execution, actions) {
+  const state = execution.state.current;
+  const terminal = isTerminal(state);
+  const button = (label, onClick, extra = {}) =>
+    h("button", { type: "button", id: `action-${label.toLowerCase()}`, onClick, ...extra }, label);
+  return [
+    h("div", {},
+      h("p", { class: "crumbs" }, link("/executions", "Executions"), " / ",
+        link(`/flows/${enc(execution.namespace)}/${enc(execution.flowId)}`,
+          `${execution.namespace}.${execution.flowId}`),
+        ` (revision ${execution.flowRevision})`),
+      h("h1", {}, h("span", { class: "mono" }, execution.id), " ",
+        h("span", { id: "execution-state" }, badge(state))),
+      h("p", { class: "meta" },
+        `Started ${formatDate(execution.state.startDate)}`,
+        execution.state.endDate ? ` · ended ${formatDate(execution.state.endDate)}` : "",
+        ` · ${formatMillis(stateMillis(execution.state))}`,
+        (execution.labels || []).map((l) => h("span", { class: "tag" }, `${l.key}:${l.value}`)),
+        execution.parentId ? [" · parent ", link(`/executions/${enc(execution.parentId)}`,
+          execution.parentId)] : null)),
+    h("div", { class: "actions" },
+      state === "PAUSED" ? button("Resume", actions.resume, { class: "primary" }) : null,
+      terminal ? null : button("Kill", actions.kill, { class: "danger" }),
+      button("Restart", actions.restart, {
+        title: "Run the failed TaskRuns of this execution again",
+      }),
+      button("Replay", actions.replay, {
+        title: "A new execution from the first TaskRun (each TaskRun has its own Replay)",
+      })),
+  ];
+}
+
+function taskRunTable(execution, { replay, showLogs }) {
+  const rows = taskRunTree(execution.taskRunList || []);
+  if (!rows.length) return h("p", { class: "empty" }, "No TaskRun yet.");
+  return h("table", { class: "table taskruns" },
+    h("thead", {}, h("tr", {}, ["TaskRun", "State", "Attempts", "Started", "Duration", ""]
+      .map((t) => h("th", { scope: "col" }, t)))),
+    h("tbody", {}, rows.map(({ taskRun: tr, depth }) => h("tr", { dataset: { taskRun: tr.id,
+      task: tr.taskId } },
+    h("td", { style: { paddingLeft: `${0.5 + depth}rem` } }, taskRunName(tr)),
+    h("td", {}, badge(tr.state.current)),
+    h("td", {}, attempts(tr)),
+    h("td", {}, formatDate(tr.state.startDate)),
+    h("td", {}, formatMillis(stateMillis(tr.state))),
+    h("td", { class: "actions" },
+      h("button", { type: "button", id: `logs-${tr.id}`, class: "small",
+        onClick: () => showLogs(tr.id) }, "Logs"),
+      h("button", { type: "button", id: `replay-${tr.id}`, class: "small",
+        title: "A new execution that replays from this TaskRun",
+        onClick: () => replay(tr) }, "Replay"))))));
+}
+
+function attempts(tr) {
+  const list = tr.attempts || [];
+  if (!list.length) return h("span", { class: "muted" }, "—");
+  return h("span", { class: "attempts" }, list.map((a, i) => h("span", {
+    class: `dot state-${a.state.current.toLowerCase()}`,
+    title: `attempt ${i + 1}: ${a.state.current}, ${formatMillis(stateMillis(a.state))}`,
+  })), ` ${list.length}`);
+}
+
+function inputsOutputs(execution) {
+  const withOutputs = (execution.taskRunList || []).filter((tr) => !isEmpty(tr.outputs));
+  return h("div", { class: "kv-grid" },
+    h("h3", {}, "Inputs"), jsonBlock(execution.inputs, "No inputs."),
+    h("h3", {}, "Flow outputs"), jsonBlock(execution.outputs, "No flow outputs.", "outputs"),
+    h("h3", {}, "TaskRun outputs"),
+    withOutputs.length ? h("dl", { class: "outputs" }, withOutputs.map((tr) => [
+      h("dt", {}, taskRunName(tr)), h("dd", {}, jsonBlock(tr.outputs, "")),
+    ])) : h("p", { class: "muted" }, "No TaskRun outputs."));
+}
+
+function jsonBlock(value, empty, id) {
+  if (isEmpty(value)) return h("p", { class: "muted" }, empty);
+  return h("pre", { class: "json", id: id || null }, pretty(value));
+}
+
+// The task of a flow (as JSON) with this id, wherever it is nested.
+export function findTask(node, id) {
+  if (Array.isArray(node)) {
+    for (const item of node) {
+      const found = findTask(item, id);
+      if (found) return found;
+    }
+  } else if (node && typeof node === "object") {
+    if (node.id === id && typeof node.type === "string") return node;
+    for (const [key, value] of Object.entries(node)) {
+      if (key === "inputs" || key === "onResume" || key === "source") continue;
+      const found = findTask(value, id);
+      if (found) return found;
+    }
+  }
+  return null;
+}
+
+// Rebuild a part of the page without losing the keyboard focus inside it.
+function keepFocus(container, rebuild) {
+  const focused = document.activeElement;
+  const id = focused && container.contains(focused) ? focused.id : null;
+  rebuild();
+  if (id) {
+    const again = document.getElementById(id);
+    if (again) again.focus();
+  }
+}
+

@@ -1,0 +1,66 @@
+// Executions: filters (namespace, flow, state) and pages, both answered by the server.
+import { enc, get } from "../api.js";
+import { navigate } from "../app.js";
+import { h, link, formatDate, formatMillis, replace, stateMillis } from "../dom.js";
+import { STATES, badge } from "../states.js";
+import { pager } from "../components/pager.js";
+
+const SIZE = 25;
+
+export async function render(main, _params, page) {
+  const q = page.query;
+  const filters = {
+    namespace: q.get("namespace") || "",
+    flowId: q.get("flowId") || "",
+    state: q.get("state") || "",
+  };
+  const number = Number(q.get("page") || 1);
+  const ns = h("input", { id: "ex-namespace", type: "search", value: filters.namespace,
+    placeholder: "namespace prefix" });
+  const flow = h("input", { id: "ex-flow", type: "search", value: filters.flowId,
+    placeholder: "flow id" });
+  const state = h("select", { id: "ex-state" }, h("option", { value: "" }, "any state"),
+    STATES.map((s) => h("option", { value: s }, s)));
+  state.value = filters.state;
+  const form = h("form", { class: "filters", role: "search", onSubmit: (event) => {
+    event.preventDefault();
+    const next = new URLSearchParams();
+    if (ns.value) next.set("namespace", ns.value);
+    if (flow.value) next.set("flowId", flow.value);
+    if (state.value) next.set("state", state.value);
+    navigate(`/executions?${next}`);
+  } },
+  h("div", { class: "field" }, h("label", { for: "ex-namespace" }, "Namespace"), ns),
+  h("div", { class: "field" }, h("label", { for: "ex-flow" }, "Flow"), flow),
+  h("div", { class: "field" }, h("label", { for: "ex-state" }, "State"), state),
+  h("button", { type: "submit" }, "Filter"));
+  state.addEventListener("change", () => form.requestSubmit());
+
+  const results = h("div", { class: "results" }, h("p", { class: "muted" }, "Loading…"));
+  replace(main, h("div", { class: "page-head" }, h("h1", {}, "Executions")), form, results);
+
+  const found = await get("/executions/search", { ...filters, page: number, size: SIZE });
+  if (!page.alive()) return;
+  replace(results, found.results.length ? executionsTable(found.results) :
+    h("p", { class: "empty" }, "No execution matches."),
+  pager(found.total, number, SIZE, (n) => {
+    const next = new URLSearchParams(page.query);
+    next.set("page", n);
+    return `/executions?${next}`;
+  }));
+}
+
+export function executionsTable(executions, { actions } = {}) {
+  return h("table", { class: "table executions" },
+    h("thead", {}, h("tr", {}, ["Execution", "Namespace", "Flow", "State", "Started",
+      "Duration", actions ? "" : null].filter((t) => t !== null).map((t) =>
+      h("th", { scope: "col" }, t)))),
+    h("tbody", {}, executions.map((e) => h("tr", { dataset: { execution: e.id } },
+      h("td", { class: "mono" }, link(`/executions/${enc(e.id)}`, e.id)),
+      h("td", {}, e.namespace),
+      h("td", {}, link(`/flows/${enc(e.namespace)}/${enc(e.flowId)}`, e.flowId)),
+      h("td", {}, badge(e.state.current)),
+      h("td", {}, formatDate(e.state.startDate)),
+      h("td", {}, formatMillis(stateMillis(e.state))),
+      actions ? h("td", { class: "actions" }, actions(e)) : null))));
+}

@@ -1,0 +1,109 @@
+// A flow: its YAML source, its revisions (view, diff, restore), its last executions, and
+// the Execute dialog.
+import { enc, get, request } from "../api.js";
+import { errorBox, navigate, notify } from "../app.js";
+import { h, link, formatDate, formatMillis, replace, stateMillis } from "../dom.js";
+import { badge } from "../states.js";
+import { openExecuteDialog } from "../components/execute-dialog.js";
+import { tabs } from "../components/tabs.js";
+import { yamlView } from "../components/yaml.js";
+
+export async function render(main, [namespace, id], page) {
+  const base = `/flows/${enc(namespace)}/${enc(id)}`;
+  const flow = await get(base);
+  if (!page.alive()) return;
+  const execute = h("button", { type: "button", class: "primary", id: "execute",
+    onClick: () => openExecuteDialog(flow) }, "Execute");
+  replace(main,
+    h("div", { class: "page-head" },
+      h("div", {},
+        h("p", { class: "crumbs" }, link("/flows", "Flows"), " / ",
+          link(`/flows?namespace=${enc(namespace)}`, namespace)),
+        h("h1", {}, flow.id, " ", h("span", { class: "tag" }, `revision ${flow.revision}`))),
+      h("div", { class: "actions" },
+        h("a", { href: `${base}/edit`, "data-link": true, class: "button" }, "Edit"),
+        execute)),
+    flow.description ? h("p", { class: "lead" }, flow.description) : null,
+    tabs([
+      ["Source", () => yamlView(flow.source)],
+      ["Revisions", () => revisions(namespace, id, flow, page)],
+      ["Executions", () => executions(namespace, id, page)],
+    ], page.query.get("tab")));
+  if (page.query.get("execute")) openExecuteDialog(flow);
+}
+
+function revisions(namespace, id, latest, page) {
+  const base = `/flows/${enc(namespace)}/${enc(id)}`;
+  const box = h("div", { class: "revisions" }, h("p", { class: "muted" }, "Loading…"));
+  const view = h("div", { class: "revision-view" });
+  get(`${base}/revisions`).then((records) => {
+    if (!page.alive()) return;
+    const rows = records.slice().reverse().map((r) => h("tr", {},
+      h("td", { class: "num" }, String(r.revision)),
+      h("td", {}, formatDate(r.updated)),
+      h("td", { class: "actions" },
+        h("button", { type: "button", onClick: () =>
+          replace(view, h("h3", {}, `Revision ${r.revision}`), yamlView(r.source)) }, "View"),
+        r.revision === latest.revision ? h("span", { class: "tag" }, "current") : [
+          h("button", { type: "button", onClick: () => showDiff(r.revision) },
+            `Diff ${r.revision} → ${latest.revision}`),
+          h("button", { type: "button", onClick: () => restore(r.revision) }, "Restore"),
+        ])));
+    replace(box, h("table", { class: "table" },
+      h("thead", {}, h("tr", {}, ["Revision", "Saved", ""].map((t) =>
+        h("th", { scope: "col" }, t)))),
+      h("tbody", {}, rows)), view);
+  }).catch((error) => replace(box, errorBox(error)));
+
+  async function showDiff(from) {
+    try {
+      const diff = await get(`${base}/revisions/diff`, { from, to: latest.revision });
+      replace(view, h("h3", {}, `Changes from revision ${from} to ${latest.revision}`),
+        diffView(diff.diff));
+    } catch (error) {
+      replace(view, errorBox(error));
+    }
+  }
+
+  async function restore(revision) {
+    try {
+      const saved = await request("POST", `${base}/revisions/${revision}/restore`);
+      notify(`Revision ${revision} restored as revision ${saved.revision}`, "success");
+      navigate(`${base}?tab=Revisions`, { replaceState: true });
+    } catch (error) {
+      notify(error.message, "error");
+    }
+  }
+  return box;
+}
+
+export function diffView(text) {
+  if (!text) return h("p", { class: "muted" }, "No difference.");
+  return h("pre", { class: "diff" }, text.split("\n").map((line) => {
+    const kind = line.startsWith("+") && !line.startsWith("+++") ? "add" :
+      line.startsWith("-") && !line.startsWith("---") ? "del" :
+      line.startsWith("@@") ? "hunk" : "";
+    return h("span", { class: `diff-line ${kind}` }, line, "\n");
+  }));
+}
+
+function executions(namespace, id, page) {
+  const box = h("div", {}, h("p", { class: "muted" }, "Loading…"));
+  get("/executions/search", { namespace, flowId: id, size: 10 }).then((found) => {
+    if (!page.alive()) return;
+    const mine = found.results.filter((e) => e.namespace === namespace);
+    replace(box,
+      mine.length ? h("table", { class: "table" },
+        h("thead", {}, h("tr", {}, ["Execution", "State", "Started", "Duration"].map((t) =>
+          h("th", { scope: "col" }, t)))),
+        h("tbody", {}, mine.map((e) => h("tr", {},
+          h("td", { class: "mono" }, link(`/executions/${enc(e.id)}`, e.id)),
+          h("td", {}, badge(e.state.current)),
+          h("td", {}, formatDate(e.state.startDate)),
+          h("td", {}, formatMillis(stateMillis(e.state))))))) :
+        h("p", { class: "empty" }, "This flow has not run yet."),
+      h("p", {}, link(`/executions?namespace=${enc(namespace)}&flowId=${enc(id)}`,
+        "All executions of this flow →")));
+  }).catch((error) => replace(box, errorBox(error)));
+  return box;
+}

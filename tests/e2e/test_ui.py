@@ -1,0 +1,353 @@
+"""The web UI, driven in headless Chromium (Debian's, through Playwright) against a real
+`headway server`: the flows list, the editor's validation as you type, the Execute dialog,
+live logs, approving a paused execution, the actions' errors. Each page's screenshot is
+written under tests/e2e/screenshots/."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from .ui_support import SCREENSHOTS, Server, chromium_path, headway_server, require_browser
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+BROKEN_AT_LINE_9 = """\
+id: ui-live
+namespace: ui.tests
+description: Logs, sleeps, logs again.
+
+inputs:
+  - id: who
+    type: STRING
+  - id: times
+    type: INTT
+"""
+
+LIVE = """\
+id: ui-live
+namespace: ui.tests
+description: Logs, sleeps, logs again.
+
+inputs:
+  - id: who
+    type: STRING
+  - id: times
+    type: INT
+    defaults: 2
+  - id: loud
+    type: BOOLEAN
+    defaults: false
+  - id: color
+    type: SELECT
+    values: [red, green]
+    defaults: green
+  - id: data
+    type: FILE
+
+tasks:
+  - id: first
+    type: io.kestra.plugin.core.log.Log
+    message: "first for {{ inputs.who }}"
+  - id: wait
+    type: io.kestra.plugin.core.flow.Sleep
+    duration: PT3S
+  - id: second
+    type: io.kestra.plugin.core.log.Log
+    message: "second for {{ inputs.who }} in {{ inputs.color }}: {{ read(inputs.data) | trim }}"
+"""
+
+
+FLAKY = """\
+id: ui-flaky
+namespace: ui.tests
+description: Fails until its marker file exists.
+
+inputs:
+  - id: marker
+    type: STRING
+
+tasks:
+  - id: prepare
+    type: io.kestra.plugin.core.log.Log
+    message: preparing
+  - id: check
+    type: io.kestra.plugin.scripts.shell.Commands
+    taskRunner:
+      type: io.kestra.plugin.core.runner.Process
+    commands:
+      - test -f "{{ inputs.marker }}"
+      - echo "marker found"
+"""
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    require_browser()
+    with headway_server(tmp_path_factory.mktemp("ui") / "home") as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser(server: Server) -> Iterator[Browser]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium_path())
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser, server: Server) -> Iterator[Page]:
+    context = browser.new_context(
+        base_url=server.url, viewport={"width": 1280, "height": 900}, color_scheme="light"
+    )
+    context.set_default_timeout(15_000)
+    opened = context.new_page()
+    errors: list[str] = []
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    yield opened
+    context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+def shot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def test_flows_list_shows_the_examples_and_searches(page: Page) -> None:
+    from playwright.sync_api import expect
+
+    page.goto("/flows")
+    table = page.locator("table")
+    for flow_id in ("approval", "disk-report", "fanout", "hello"):
+        expect(table.get_by_role("link", name=flow_id, exact=True)).to_be_visible()
+    shot(page, "flows-list")
+
+    page.get_by_label("Search").fill("greets")
+    page.get_by_role("button", name="Search").click()
+    expect(page).to_have_url(re.compile(r"/flows\?.*q=greets"))
+    expect(page.locator("tbody tr")).to_have_count(1)
+    expect(page.locator("tbody")).to_contain_text("hello")
+
+
+def test_editor_shows_the_error_at_its_line_then_saves(page: Page) -> None:
+    from playwright.sync_api import expect
+
+    page.goto("/flows")
+    page.get_by_role("link", name="New flow").click()
+    editor = page.locator("#flow-source")
+    editor.fill(BROKEN_AT_LINE_9)
+    expect(page.locator("#validation-status")).to_have_text(re.compile("problem"))
+    expect(page.locator('.gutter-line.error[data-line="9"]')).to_be_visible()
+    expect(page.locator("#problems")).to_contain_text("Line 9")
+    expect(page.locator("#problems")).to_contain_text("INTT")
+    shot(page, "editor-error")
+
+    editor.fill(LIVE)
+    expect(page.locator("#validation-status")).to_have_text(re.compile("Valid"))
+    expect(page.locator(".gutter-line.error")).to_have_count(0)
+    page.get_by_role("button", name="Save").click()
+    expect(page).to_have_url(re.compile(r"/flows/ui\.tests/ui-live$"))
+    expect(page.locator("h1")).to_contain_text("ui-live")
+    expect(page.locator(".yaml-view")).to_contain_text("io.kestra.plugin.core.flow.Sleep")
+    shot(page, "flow-page")
+
+
+def test_execute_dialog_runs_the_flow_and_logs_arrive_live(
+    page: Page, server: Server, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    if server.api("GET", "/flows/ui.tests/ui-live").status_code == 404:
+        created = server.api(
+            "POST", "/flows", content=LIVE, headers={"Content-Type": "application/x-yaml"}
+        )
+        assert created.status_code == 200, created.text
+    upload = tmp_path / "note.txt"
+    upload.write_text("uploaded text\n")
+
+    page.goto("/flows/ui.tests/ui-live")
+    page.get_by_role("button", name="Execute").click()
+    dialog = page.locator("dialog")
+    expect(dialog.get_by_label("times")).to_have_value("2")
+    expect(dialog.get_by_label("color")).to_have_value("green")
+    dialog.get_by_role("button", name="Execute").click()
+    # `who` is required and empty: the API's message is shown in the form.
+    expect(dialog.locator(".alert.error")).to_contain_text("who")
+    shot(page, "execute-dialog-error")
+
+    dialog.get_by_label("who").fill("Ada")
+    dialog.get_by_label("color").select_option("red")
+    dialog.get_by_label("data").set_input_files(str(upload))
+    dialog.get_by_role("button", name="Execute").click()
+    expect(page).to_have_url(re.compile(r"/executions/\w+$"))
+
+    logs = page.locator("#logs")
+    expect(logs).to_contain_text("first for Ada")
+    # The first line arrived while the execution still runs: the page follows it live.
+    expect(page.locator("#execution-state")).to_have_text("RUNNING")
+    expect(logs).not_to_contain_text("second for Ada")
+    shot(page, "execution-running")
+    expect(logs).to_contain_text("second for Ada in red: uploaded text")
+    expect(page.locator("#execution-state")).to_have_text("SUCCESS")
+    expect(page.locator("#log-status")).to_contain_text("ended")
+    rows = page.locator("table.taskruns tbody tr")
+    expect(rows).to_have_count(3)
+    expect(page.locator(".gantt-bar")).to_have_count(3)
+
+    # Logs per TaskRun, and the level filter, after the run.
+    page.get_by_role("row", name=re.compile("^first")).get_by_role("button", name="Logs").click()
+    expect(logs).to_contain_text("first for Ada")
+    expect(logs).not_to_contain_text("second for Ada")
+    page.locator("#log-taskrun").select_option("")
+    page.locator("#log-level").select_option("ERROR")
+    expect(logs).to_contain_text("No line matches")
+    page.locator("#log-level").select_option("INFO")
+    expect(logs).to_contain_text("second for Ada")
+    shot(page, "execution-done")
+
+
+def test_approve_a_paused_execution_from_home(page: Page) -> None:
+    from playwright.sync_api import expect
+
+    page.goto("/flows/demo/approval")
+    page.get_by_role("button", name="Execute").click()
+    page.locator("dialog").get_by_role("button", name="Execute").click()
+    expect(page).to_have_url(re.compile(r"/executions/\w+$"))
+    execution_id = page.url.rsplit("/", 1)[1]
+    expect(page.locator("#execution-state")).to_have_text("PAUSED")
+    expect(page.locator("#resume")).to_be_visible()
+
+    page.get_by_role("link", name="Home").click()
+    waiting = page.locator("#waiting")
+    expect(waiting).to_contain_text(execution_id)
+    expect(page.locator('.count[data-state="PAUSED"] .count-number')).not_to_have_text("0")
+    shot(page, "home")
+    waiting.get_by_role("row", name=re.compile(execution_id)).get_by_role(
+        "link", name="Review and resume"
+    ).click()
+
+    resume = page.locator("#resume")
+    expect(resume.get_by_label("approved")).to_be_checked()
+    resume.get_by_label("reason").fill("looks good")
+    shot(page, "execution-paused")
+    resume.get_by_role("button", name="Resume").click()
+    expect(page.locator("#execution-state")).to_have_text("SUCCESS")
+    expect(page.locator("#logs")).to_contain_text("Approved: looks good")
+    expect(resume).to_be_hidden()
+
+
+def test_actions_show_what_the_api_answers(page: Page, server: Server) -> None:
+    from playwright.sync_api import expect
+
+    done = server.api("POST", "/executions/demo/hello", params={"wait": "true"})
+    assert done.status_code == 200, done.text
+    execution_id = done.json()["id"]
+
+    page.goto(f"/executions/{execution_id}")
+    expect(page.locator("#execution-state")).to_have_text("SUCCESS")
+    expect(page.get_by_role("button", name="Kill")).to_have_count(0)
+    expect(page.locator("#outputs")).to_contain_text("Hello World!")
+    page.get_by_role("button", name="Restart").click()
+    # A successful execution cannot be restarted: the API's message is shown.
+    expect(page.locator("#action-message .alert")).to_contain_text("Restart failed")
+    shot(page, "execution-actions")
+
+    # Replay from the second TaskRun: a new execution, whose page opens.
+    page.get_by_role("row", name=re.compile("^log")).get_by_role("button", name="Replay").click()
+    expect(page).not_to_have_url(re.compile(execution_id))
+    expect(page.locator("#execution-state")).to_have_text("SUCCESS")
+    expect(page.locator("#logs")).to_contain_text("Hello World!")
+
+
+def test_restart_a_failed_execution_from_its_failed_task(
+    page: Page, server: Server, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    created = server.api(
+        "POST", "/flows", content=FLAKY, headers={"Content-Type": "application/x-yaml"}
+    )
+    assert created.status_code == 200, created.text
+    marker = tmp_path / "marker"
+    failed = server.api(
+        "POST",
+        "/executions/ui.tests/ui-flaky",
+        params={"wait": "true"},
+        json={"marker": str(marker)},
+    )
+    assert failed.json()["state"]["current"] == "FAILED", failed.text
+
+    page.goto(f"/executions/{failed.json()['id']}")
+    expect(page.locator("#execution-state")).to_have_text("FAILED")
+    shot(page, "execution-failed")
+    marker.write_text("")
+    page.get_by_role("button", name="Restart").click()
+    expect(page.locator("#execution-state")).to_have_text("SUCCESS")
+    expect(page.locator("#logs")).to_contain_text("marker found")
+    check = page.get_by_role("row", name=re.compile("^check"))
+    expect(check.locator(".attempts .dot")).to_have_count(2)
+    expect(
+        page.get_by_role("row", name=re.compile("^prepare")).locator(".attempts .dot")
+    ).to_have_count(1)
+    shot(page, "execution-restarted")
+
+
+def test_executions_list_filters_on_the_server(page: Page) -> None:
+    from playwright.sync_api import expect
+
+    page.goto("/executions")
+    page.get_by_label("Flow").fill("hello")
+    page.get_by_role("button", name="Filter").click()
+    expect(page).to_have_url(re.compile(r"flowId=hello"))
+    rows = page.locator("table.executions tbody tr")
+    expect(rows.first).to_be_visible()
+    for text in rows.all_inner_texts():
+        assert "hello" in text
+    page.get_by_label("State").select_option("FAILED")
+    expect(page.locator(".empty")).to_contain_text("No execution matches")
+    shot(page, "executions-list")
+
+
+def test_dark_theme_toggle_and_keyboard(page: Page) -> None:
+    from playwright.sync_api import expect
+
+    page.goto("/flows/demo/hello")
+    page.get_by_role("button", name=re.compile("Switch to the dark theme")).click()
+    expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+    page.get_by_role("tab", name="Revisions").click()
+    expect(page.locator(".revisions table")).to_contain_text("current")
+    shot(page, "flow-dark")
+    # The theme is kept across pages. The page starts with the focus on its content, and
+    # Tab walks its links and buttons with the focus visible.
+    page.reload()
+    expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+    expect(page.get_by_role("button", name="Execute")).to_be_visible()
+    reached = []
+    for _ in range(6):
+        page.keyboard.press("Tab")
+        reached.append(
+            page.evaluate(
+                "[document.activeElement.tagName, document.activeElement.textContent,"
+                " getComputedStyle(document.activeElement).outlineStyle]"
+            )
+        )
+    assert ["A", "Edit", "solid"] in reached, reached
+    assert ["BUTTON", "Execute", "solid"] in reached, reached
+    page.get_by_role("button", name="Execute").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("dialog")).to_be_visible()
+    expect(page.locator("dialog #exec-name")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(page.locator("dialog")).to_have_count(0)

@@ -1,0 +1,95 @@
+"""What the UI tests need: Debian's Chromium (or a clear skip), and `headway server` started
+as a subprocess on a free port with its own HEADWAY_HOME and the example flows."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from .conftest import Cli
+
+CHROMIUM = "/usr/bin/chromium"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+
+
+def require_browser() -> None:
+    """Skip when Chromium or Playwright is missing, unless HEADWAY_REQUIRE_SERVICES=1 asks
+    for a failure instead."""
+    missing = []
+    if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
+        missing.append(f"Debian's chromium ({CHROMIUM}; apt-get install -y chromium)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing.append("Playwright for Python (pip install -e '.[dev]')")
+    if not missing:
+        return
+    reason = "the UI tests need " + " and ".join(missing)
+    if os.environ.get("HEADWAY_REQUIRE_SERVICES") == "1":
+        pytest.fail(reason + " (HEADWAY_REQUIRE_SERVICES=1)")
+    pytest.skip(reason)
+
+
+def chromium_path() -> str:
+    return CHROMIUM if Path(CHROMIUM).exists() else str(shutil.which("chromium"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen[str]
+
+    def api(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        return httpx.request(method, f"{self.url}/api/v1{path}", timeout=10, **kwargs)
+
+
+@contextmanager
+def headway_server(home: Path) -> Iterator[Server]:
+    port = free_port()
+    cli = Cli(home)
+    process = cli.start("server", "--port", str(port), "--flows", str(EXAMPLES))
+    server = Server(f"http://127.0.0.1:{port}", process)
+    try:
+        _wait_healthy(server)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.communicate(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+
+
+def _wait_healthy(server: Server, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            _, err = server.process.communicate()
+            raise AssertionError(f"headway server exited {server.process.returncode}: {err}")
+        try:
+            if httpx.get(f"{server.url}/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"headway server not healthy at {server.url} after {timeout} s")
