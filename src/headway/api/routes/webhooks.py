@@ -34,7 +34,6 @@ async def _body(request: Request, limit: int) -> bytes:
     return bytes(body)
 
 
-@router.api_route("/executions/webhook/{namespace}/{flowId}/{key}", methods=["GET", "POST", "PUT"])
 async def webhook(namespace: str, flowId: str, key: str, request: Request, ctx: Ctx) -> Any:
     engine = ctx.engine
     target = await webhooks.find_webhook(
@@ -59,3 +58,10 @@ async def webhook(namespace: str, flowId: str, key: str, request: Request, ctx: 
         shown: JSON = ctx.execution_json(execution)
         return shown.get("outputs") or {}
     return ctx.execution_json(execution)
+
+
+PATH = "/executions/webhook/{namespace}/{flowId}/{key}"
+for _method in ("GET", "POST", "PUT"):
+    router.add_api_route(
+        PATH, webhook, methods=[_method], operation_id=f"webhook{_method.capitalize()}"
+    )
