@@ -12,14 +12,18 @@ engine, version, workload, mode, run, figures); merged into ``bench/published.js
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import os
 import shutil
 import statistics
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -64,6 +68,8 @@ class Run:
     out: Path
     log: Path
     records: list[dict[str, Any]] = field(default_factory=list)
+    # Environment of Headway's side (which src/ it imports: see headway_source)
+    headway_env: dict[str, str] = field(default_factory=dict)
 
     def record(self, **fields: Any) -> None:
         fields["stamp"] = self.out.stem
@@ -228,13 +234,50 @@ def run_reference(run: Run, workloads: list[Workload]) -> None:
         measure_warm(run, "reference", "default", cmd, {**os.environ}, [BY_NAME["empty"], *scripts])
 
 
+def _git(*args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
+@contextlib.contextmanager
+def headway_source(commit: str | None) -> Iterator[tuple[dict[str, str], str]]:
+    """Which Headway is measured: the work tree's src/, or ``commit``'s src/ extracted to a
+    temporary directory put first on PYTHONPATH (a long run on a work tree that others edit
+    would measure whatever it holds at each moment). Yields (environment, description)."""
+    try:
+        if commit is None:
+            dirty = _git("status", "--porcelain", "--", "src")
+            head = _git("rev-parse", "--short", "HEAD")
+            yield {}, f"work tree at {head}" + (" with uncommitted changes" if dirty else "")
+            return
+        sha = _git("rev-parse", "--short", f"{commit}^{{commit}}")
+    except (OSError, subprocess.CalledProcessError):
+        if commit is not None:
+            raise
+        yield {}, "work tree"
+        return
+    with tempfile.TemporaryDirectory(prefix="headway-src-") as tmp:
+        archive = subprocess.run(
+            ["git", "archive", "--format=tar", sha, "src"],
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+        ).stdout
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(tmp, filter="data")
+        path = os.pathsep.join(
+            p for p in (str(Path(tmp) / "src"), os.environ.get("PYTHONPATH")) if p
+        )
+        yield {"PYTHONPATH": path}, f"commit {sha}"
+
+
 def run_headway(run: Run, workloads: list[Workload]) -> None:
-    env = {**os.environ}
+    env = {**os.environ, **run.headway_env}
     cmd = [sys.executable, "-m", "bench.headway_side"]
     measure_warm(run, "headway", "default", cmd, env, workloads)
     names = _end_to_end(workloads)
     with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "HEADWAY_HOME": tmp}
+        env = {**os.environ, **run.headway_env, "HEADWAY_HOME": tmp}
         for name in names:
             (Path(tmp) / f"{name}.yaml").write_text(headway_side.headway_flow(BY_NAME[name]))
 
@@ -324,6 +367,11 @@ def main() -> None:
         "--results", type=Path, default=RESULTS, metavar="DIR", help="where raw results go"
     )
     parser.add_argument(
+        "--commit",
+        metavar="REV",
+        help="measure Headway as committed at REV (its src/ extracted), not the work tree",
+    )
+    parser.add_argument(
         "--report", type=Path, metavar="JSONL", help="measure nothing: write docs/ from raw results"
     )
     parser.add_argument(
@@ -359,6 +407,20 @@ def main() -> None:
         out=args.results / f"{stamp}.jsonl",
         log=args.results / f"{stamp}.log",
     )
+    with headway_source(args.commit) as (env, source):
+        run.headway_env = env
+        measure(run, args, workloads, engines, only_e, source)
+    write_docs(run.records, run, args.no_write, args.fresh)
+
+
+def measure(
+    run: Run,
+    args: argparse.Namespace,
+    workloads: list[Workload],
+    engines: list[str],
+    only_e: list[str],
+    source: str,
+) -> None:
     started = time.perf_counter()
     run.record(
         engine="machine",
@@ -368,6 +430,7 @@ def main() -> None:
         only=args.only,
         runs=run.runs,
         budget=run.budget,
+        headway=source,
     )
     if not only_e or "machine" in args.only:
         run.say("machine floor ...")
@@ -379,7 +442,6 @@ def main() -> None:
         if peer.name in engines:
             run_peer(run, peer, workloads)
     run.say(f"done in {time.perf_counter() - started:.0f} s; raw results {run.out}")
-    write_docs(run.records, run, args.no_write, args.fresh)
 
 
 def write_docs(new: list[dict[str, Any]], run: Run, no_write: bool, fresh: bool) -> None:

@@ -177,8 +177,13 @@ def render(records: list[dict[str, Any]], chart: str) -> str:
     else:
         lines += ["From one run:", "", *runs, ""]
     lines += ["Engines and what their figures include:", ""]
+    sources = {r.get("stamp"): r.get("headway") for r in machines if r.get("headway")}
     for e in engs:
-        lines.append(f"- **{label[e]}** {versions.get(e, '')}: {INCLUDES.get(e, '')}.")
+        version = versions.get(e, "")
+        stamps = sorted(v for k, v in figs.stamps.items() if k[0] == e)
+        if e == "headway:default" and stamps and sources.get(stamps[-1]):
+            version += f" ({sources[stamps[-1]]})"
+        lines.append(f"- **{label[e]}** {version}: {INCLUDES.get(e, '')}.")
     for r in status:
         lines.append(f"- **{r['engine']}**: {r['status']}: {r['reason']}")
     lines += [
