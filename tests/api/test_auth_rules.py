@@ -77,19 +77,17 @@ def test_grants_parse_from_the_proxy_groups_setting() -> None:
     assert normalise_prefix(" team.a ") == "team.a"
 
 
+async def _plain() -> None:
+    return None
+
+
+async def _with_namespace(namespace: str | None = Query(None)) -> None:
+    return None
+
+
 def _route(path: str, method: str, with_namespace_query: bool = False) -> APIRoute:
     app = FastAPI()
-
-    if with_namespace_query:
-
-        async def endpoint(namespace: str | None = Query(None)) -> None:
-            return None
-    else:
-
-        async def endpoint() -> None:
-            return None
-
-    app.add_api_route(path, endpoint, methods=[method])
+    app.add_api_route(path, _with_namespace if with_namespace_query else _plain, methods=[method])
     route = app.routes[-1]
     assert isinstance(route, APIRoute)
     return route
