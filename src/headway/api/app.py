@@ -8,11 +8,22 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Response
 
-from headway import __version__
+from headway import __version__, web
 from headway.api import errors
+from headway.api.auth import Access
 from headway.api.context import ServerContext
 from headway.api.metrics import CONTENT_TYPE, Metrics
-from headway.api.routes import executions, flows, kv, logs, namespace_files
+from headway.api.routes import (
+    audit,
+    executions,
+    flows,
+    kv,
+    logs,
+    namespace_files,
+    tokens,
+    triggers,
+    webhooks,
+)
 
 API = "/api/v1"
 ROUTERS: list[APIRouter] = [
@@ -21,6 +32,10 @@ ROUTERS: list[APIRouter] = [
     logs.router,
     kv.router,
     namespace_files.router,
+    audit.router,
+    tokens.router,
+    triggers.router,
+    webhooks.router,
 ]
 
 
@@ -34,9 +49,16 @@ def create_app(ctx: ServerContext) -> FastAPI:
     )
     app.state.ctx = ctx
     errors.install(app)
+    access = Access(ctx.settings)  # every route's access control (headway.api.auth)
+    tenant_api = f"{API}/{ctx.tenant}"
     for router in ROUTERS:
-        app.include_router(router, prefix=API)
-        app.include_router(router, prefix=f"{API}/{ctx.tenant}", include_in_schema=False)
+        app.include_router(router, prefix=API, dependencies=[access.dependency(API)])
+        app.include_router(
+            router,
+            prefix=tenant_api,
+            include_in_schema=False,
+            dependencies=[access.dependency(tenant_api)],
+        )
     metrics = Metrics(ctx)
 
     @app.get("/health", tags=["server"])
@@ -47,4 +69,5 @@ def create_app(ctx: ServerContext) -> FastAPI:
     async def prometheus() -> Response:
         return Response(await metrics.render(), media_type=CONTENT_TYPE)
 
+    web.mount(app)
     return app
