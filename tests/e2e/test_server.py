@@ -164,3 +164,56 @@ def test_server_refuses_to_listen_everywhere_without_access_control(cli: Cli) ->
     done = cli.run("server", "--host", "0.0.0.0", "--port", str(free_port()))
     assert done.returncode == 1
     assert "without access control" in done.stderr
+
+
+TRIGGERED = """\
+id: triggered
+namespace: demo
+tasks:
+  - id: say
+    type: io.kestra.plugin.core.log.Log
+    message: "fired by {{ trigger.date ?? 'webhook: ' ~ trigger.body.alert }}"
+triggers:
+  - id: every_second
+    type: io.kestra.plugin.core.trigger.Schedule
+    cron: "* * * * * *"
+    withSeconds: true
+  - id: hook
+    type: io.kestra.plugin.core.trigger.Webhook
+    key: s3cret-key
+"""
+
+
+def test_the_server_runs_schedules_and_webhooks(cli: Cli, tmp_path: Path) -> None:
+    flows = tmp_path / "triggered"
+    flows.mkdir()
+    (flows / "triggered.yaml").write_text(TRIGGERED)
+    with running_server(cli, "--flows", str(flows)) as (url, _):
+        search = f"{url}/api/v1/executions/search"
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            found = httpx.get(search, params={"flowId": "triggered"}).json()
+            if found["total"] >= 2:
+                break
+            time.sleep(0.3)
+        assert found["total"] >= 2
+        assert found["results"][0]["trigger"]["id"] == "every_second"
+
+        hook = f"{url}/api/v1/executions/webhook/demo/triggered"
+        fired = httpx.post(f"{hook}/s3cret-key", json={"alert": "disk"})
+        assert fired.status_code == 200
+        assert fired.json()["trigger"]["id"] == "hook"
+        wrong = httpx.post(f"{hook}/wrong-key", json={"alert": "disk"})
+        assert wrong.status_code == 404
+        assert "s3cret" not in wrong.text
+
+        disabled = httpx.put(
+            f"{url}/api/v1/triggers",
+            json={
+                "namespace": "demo",
+                "flowId": "triggered",
+                "triggerId": "every_second",
+                "disabled": True,
+            },
+        )
+        assert disabled.status_code == 200, disabled.text

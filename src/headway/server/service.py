@@ -1,4 +1,5 @@
-"""One process running the engine (executor and worker), the API and the flows directory.
+"""One process running the engine (executor and worker), the scheduler, the API and the
+flows directory.
 
 SIGTERM or SIGINT stops accepting requests, then stops the engine: the worker hands its
 running TaskRuns back (their leases end; they run again on the next start), every state
@@ -22,6 +23,7 @@ from headway.api.auth import ProxyConfig
 from headway.api.context import ServerContext
 from headway.engine.engine import Engine
 from headway.errors import HeadwayError
+from headway.scheduler.service import Scheduler
 from headway.server.flows_dir import FlowsDirectory
 from headway.settings import Settings
 from headway.store import open_store
@@ -84,8 +86,11 @@ async def serve(
         if flows_dir is not None:
             directory = FlowsDirectory(flows_dir, store, settings.tenant, engine.registry)
             await directory.apply()
+        scheduler = Scheduler(store, engine.flows, engine.executor)
         await engine.start()
-        ctx = ServerContext(engine, settings, components={"executor": True, "worker": True})
+        components = {"executor": True, "worker": True, "scheduler": scheduler}
+        ctx = ServerContext(engine, settings, components=components)
+        background.append(asyncio.create_task(scheduler.run(stop)))
         if flows_dir is not None:
             background.append(asyncio.create_task(directory.watch(stop)))
         config = uvicorn.Config(
