@@ -315,9 +315,12 @@ def test_executions_list_filters_on_the_server(page: Page) -> None:
     expect(rows.first).to_be_visible()
     for text in rows.all_inner_texts():
         assert "hello" in text
+    page.get_by_label("Started").select_option("PT1H")
+    expect(page).to_have_url(re.compile(r"since=PT1H"))
+    expect(rows.first).to_be_visible()
+    shot(page, "executions-list")
     page.get_by_label("State").select_option("FAILED")
     expect(page.locator(".empty")).to_contain_text("No execution matches")
-    shot(page, "executions-list")
 
 
 def test_dark_theme_toggle_and_keyboard(page: Page) -> None:

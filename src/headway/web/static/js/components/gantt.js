@@ -38,23 +38,34 @@ export function gantt(execution) {
     h("div", { class: "gantt-row gantt-axis", role: "row" },
       h("span", { role: "columnheader" }, "TaskRun"),
       h("span", { role: "columnheader", class: "gantt-scale" },
-        h("span", {}, "0"), h("span", {}, formatMillis(span)))),
+        h("span", {}, "0"), h("span", {}, formatMillis(span))),
+      h("span", { role: "columnheader" }, "Duration")),
     rows.map(({ taskRun: tr, depth }) => {
-      const s = tr.state.startDate ? Date.parse(tr.state.startDate) : null;
       const state = tr.state.current;
-      const e = tr.state.endDate ? Date.parse(tr.state.endDate) :
-        isTerminal(state) ? s : now;
       const duration = formatMillis(stateMillis(tr.state));
       const label = `${taskRunName(tr)}: ${state}, ${duration}`;
-      const bar = s === null ? null : h("span", {
-        class: `gantt-bar state-${state.toLowerCase()}`,
-        style: { left: pct(s), width: `max(3px, calc(${pct(e)} - ${pct(s)}))` },
-        title: label,
+      const span = (record, cls) => {
+        const s = record.startDate ? Date.parse(record.startDate) : null;
+        if (s === null) return null;
+        const e = record.endDate ? Date.parse(record.endDate) :
+          isTerminal(record.current) ? s : now;
+        return h("span", {
+          class: `${cls} state-${record.current.toLowerCase()}`,
+          style: { left: pct(s), width: `max(3px, calc(${pct(e)} - ${pct(s)}))` },
+        });
+      };
+      // The TaskRun's whole span, faint, and each attempt on it, solid.
+      const attempts = (tr.attempts || []).map((a, i) => {
+        const bar = span(a.state, "gantt-attempt");
+        if (bar) bar.title = `attempt ${i + 1}: ${a.state.current}, ${formatMillis(stateMillis(a.state))}`;
+        return bar;
       });
+      const whole = span(tr.state, attempts.length ? "gantt-bar faint" : "gantt-bar");
+      if (whole) whole.title = label;
       return h("div", { class: "gantt-row", role: "row", dataset: { taskRun: tr.id } },
         h("span", { role: "cell", class: "gantt-label", style: { paddingLeft: `${depth}rem` },
           title: label }, taskRunName(tr)),
-        h("span", { role: "cell", class: "gantt-track", "aria-label": label }, bar,
-          h("span", { class: "gantt-duration" }, duration)));
+        h("span", { role: "cell", class: "gantt-track", "aria-label": label }, whole, attempts),
+        h("span", { role: "cell", class: "gantt-duration" }, duration));
     }));
 }

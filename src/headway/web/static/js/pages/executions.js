@@ -6,6 +6,8 @@ import { STATES, badge } from "../states.js";
 import { pager } from "../components/pager.js";
 
 const SIZE = 25;
+const SINCE = { "": "any time", PT1H: "last hour", P1D: "last 24 hours", P7D: "last 7 days" };
+const SINCE_MS = { PT1H: 3600e3, P1D: 86400e3, P7D: 7 * 86400e3 };
 
 export async function render(main, _params, page) {
   const q = page.query;
@@ -13,6 +15,8 @@ export async function render(main, _params, page) {
     namespace: q.get("namespace") || "",
     flowId: q.get("flowId") || "",
     state: q.get("state") || "",
+    labels: q.get("labels") || "",
+    since: q.get("since") || "",
   };
   const number = Number(q.get("page") || 1);
   const ns = h("input", { id: "ex-namespace", type: "search", value: filters.namespace,
@@ -22,24 +26,44 @@ export async function render(main, _params, page) {
   const state = h("select", { id: "ex-state" }, h("option", { value: "" }, "any state"),
     STATES.map((s) => h("option", { value: s }, s)));
   state.value = filters.state;
+  const labels = h("input", { id: "ex-labels", type: "search", value: filters.labels,
+    placeholder: "team:ops, env:dev" });
+  const since = h("select", { id: "ex-since" },
+    Object.entries(SINCE).map(([value, label]) => h("option", { value }, label)));
+  since.value = filters.since in SINCE ? filters.since : "";
   const form = h("form", { class: "filters", role: "search", onSubmit: (event) => {
     event.preventDefault();
     const next = new URLSearchParams();
     if (ns.value) next.set("namespace", ns.value);
     if (flow.value) next.set("flowId", flow.value);
     if (state.value) next.set("state", state.value);
+    if (labels.value) next.set("labels", labels.value);
+    if (since.value) next.set("since", since.value);
     navigate(`/executions?${next}`);
   } },
   h("div", { class: "field" }, h("label", { for: "ex-namespace" }, "Namespace"), ns),
   h("div", { class: "field" }, h("label", { for: "ex-flow" }, "Flow"), flow),
   h("div", { class: "field" }, h("label", { for: "ex-state" }, "State"), state),
+  h("div", { class: "field" }, h("label", { for: "ex-labels" }, "Labels"), labels),
+  h("div", { class: "field" }, h("label", { for: "ex-since" }, "Started"), since),
   h("button", { type: "submit" }, "Filter"));
-  state.addEventListener("change", () => form.requestSubmit());
+  for (const select of [state, since]) {
+    select.addEventListener("change", () => form.requestSubmit());
+  }
 
   const results = h("div", { class: "results" }, h("p", { class: "muted" }, "Loading…"));
   replace(main, h("div", { class: "page-head" }, h("h1", {}, "Executions")), form, results);
 
-  const found = await get("/executions/search", { ...filters, page: number, size: SIZE });
+  const found = await get("/executions/search", {
+    namespace: filters.namespace,
+    flowId: filters.flowId,
+    state: filters.state,
+    labels: filters.labels.split(",").map((l) => l.trim()).filter(Boolean),
+    startDate: SINCE_MS[filters.since] ?
+      new Date(Date.now() - SINCE_MS[filters.since]).toISOString() : "",
+    page: number,
+    size: SIZE,
+  });
   if (!page.alive()) return;
   replace(results, found.results.length ? executionsTable(found.results) :
     h("p", { class: "empty" }, "No execution matches."),

@@ -53,6 +53,11 @@ export async function render(main, _params, page) {
   } catch (error) {
     replace(counts, errorBox(error));
   }
-  const timer = setInterval(() => load().catch(() => {}), REFRESH_MS);
+  // Refreshed while shown, but not under the keyboard of someone moving through it.
+  const timer = setInterval(() => {
+    const focused = document.activeElement;
+    if (document.hidden || (main.contains(focused) && focused !== main)) return;
+    load().catch(() => {});
+  }, REFRESH_MS);
   page.onLeave(() => clearInterval(timer));
 }
