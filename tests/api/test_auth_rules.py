@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,6 +12,7 @@ from fastapi import FastAPI, Query
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
+from headway.api.app import ROUTERS
 from headway.api.auth import RULES, ProxyConfig, Rule, action_of, rule_for, token_secret
 from headway.api.roles import ANONYMOUS, Grant, Principal, covers, normalise_prefix, parse_grants
 from headway.server.service import ServerError, check_access
@@ -215,3 +218,40 @@ def test_proxy_settings_from_the_config_file(tmp_path: Any) -> None:
     settings = Settings.load(environ={"HEADWAY_HOME": str(tmp_path)})
     assert settings.proxy_trusted == ("192.168.1.10",)
     assert dict(settings.proxy_groups) == {"ops": "editor:platform"}
+
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "security.md"
+SCOPE_WORDS = {
+    "public": "none",
+    "namespace": "path `{namespace}`",
+    "execution": "the execution's namespace",
+    "search": "`namespace` parameter",
+    "any": "some namespace",
+    "everywhere": "every namespace",
+    "flow_body": "the flow's `namespace`",
+    "apply_body": "each flow's namespace",
+    "ids_body": "each execution in `ids`",
+    "namespace_body": "each `namespace` in the JSON body",
+}
+
+
+def test_docs_list_the_role_of_every_route() -> None:
+    """docs/security.md has a row for every route of the API, with the role it needs."""
+    rows = {}
+    for line in DOCS.read_text(encoding="utf-8").splitlines():
+        match = re.match(r"\| `(GET|POST|PUT|DELETE|PATCH) (/[^`]*)` \| (\w+|-) \| (.*) \|$", line)
+        if match:
+            rows[(match[1], match[2])] = (match[3], match[4])
+    expected = {}
+    for router in ROUTERS:
+        for route in router.routes:
+            if not isinstance(route, APIRoute):
+                continue
+            for method in route.methods:
+                rule = rule_for(method, route.path, route)
+                expected[(method, route.path)] = (rule.role or "-", SCOPE_WORDS[rule.scope])
+    assert sorted(set(expected) - set(rows)) == [], "routes missing from docs/security.md"
+    assert sorted(set(rows) - set(expected)) == [], "docs/security.md lists unknown routes"
+    for key, (role, scope) in expected.items():
+        assert rows[key][0] == role, key
+        assert rows[key][1].startswith(scope), (key, rows[key][1])
