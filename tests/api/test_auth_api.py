@@ -487,6 +487,16 @@ async def test_proxy_mode_trusts_the_proxys_headers(proxied: Server) -> None:
     assert one.status_code == 200
 
 
+async def test_proxy_mode_takes_a_token_the_proxy_lets_through(proxied: Server) -> None:
+    runner = await proxied.token("runner", "team.b")
+    run = await proxied.client.post("/api/v1/executions/team.b/hello", headers=runner)
+    assert run.status_code == 200
+    refused = await proxied.client.post("/api/v1/executions/team.a/hello", headers=runner)
+    assert refused.status_code == 403
+    wrong = await proxied.client.get("/api/v1/flows/team.b", headers={"Authorization": "Bearer x"})
+    assert wrong.status_code == 401 and wrong.json()["message"] == "invalid API token"
+
+
 async def test_proxy_mode_audits_the_proxys_user(proxied: Server) -> None:
     ops = {"Remote-User": "ada", "Remote-Groups": "ops"}
     put = await proxied.client.put("/api/v1/namespaces/team.a/kv/k", content=b"2", headers=ops)
@@ -501,6 +511,9 @@ async def test_proxy_mode_refuses_other_addresses(tmp_path: Path) -> None:
         response = await server.client.get("/api/v1/flows/team.a", headers=ops)
         assert response.status_code == 401
         assert "192.168.9.9 is not a trusted proxy" in response.json()["message"]
+        token = await server.token("admin", "*")
+        direct = await server.client.get("/api/v1/flows/team.a", headers=token)
+        assert direct.status_code == 401
         assert (await server.client.get("/health")).status_code == 200
 
 

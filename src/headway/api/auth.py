@@ -208,11 +208,16 @@ class ProxyConfig:
             return False
         return any(address in network for network in self.networks)
 
-    def principal(self, request: Request) -> Principal:
+    def check_client(self, request: Request) -> None:
         host = request.client.host if request.client else None
         if not self.trusts(host):
             raise unauthorized(f"{host or 'this client'} is not a trusted proxy: come through it")
-        user = request.headers.get(self.user_header, "").strip()
+
+    def user(self, request: Request) -> str:
+        return request.headers.get(self.user_header, "").strip()
+
+    def principal(self, request: Request) -> Principal:
+        user = self.user(request)
         if not user:
             raise unauthorized(f"the proxy sent no {self.user_header} header")
         names = [g.strip() for g in request.headers.get(self.groups_header, "").split(",")]
@@ -235,10 +240,18 @@ class Access:
         self.proxy = ProxyConfig.from_settings(settings) if self.mode == "proxy" else None
 
     async def authenticate(self, request: Request, ctx: ServerContext) -> Principal:
+        """The caller. In proxy mode, a request through a trusted proxy carries the proxy's
+        user, or else may carry an API token (scripts the proxy lets through)."""
         if self.proxy is not None:
-            return self.proxy.principal(request)
+            self.proxy.check_client(request)
+            if self.proxy.user(request) or "authorization" not in request.headers:
+                return self.proxy.principal(request)
+            return await self._token(request, ctx)
         if self.mode != "tokens":
             return ANONYMOUS
+        return await self._token(request, ctx)
+
+    async def _token(self, request: Request, ctx: ServerContext) -> Principal:
         secret = token_secret(request.headers.get("authorization"))
         if secret is None:
             raise unauthorized("missing API token: send Authorization: Bearer <token>")

@@ -23,10 +23,11 @@ from headway.api.auth import ProxyConfig
 from headway.api.context import ServerContext
 from headway.engine.engine import Engine
 from headway.errors import HeadwayError
+from headway.execution import utcnow
 from headway.scheduler.service import Scheduler
 from headway.server.flows_dir import FlowsDirectory
 from headway.settings import Settings
-from headway.store import open_store
+from headway.store import Store, open_store
 
 log = logging.getLogger("headway.server")
 AUTH_MODES = ("", "none", "tokens", "proxy")
@@ -83,6 +84,8 @@ async def serve(
     background: list[asyncio.Task[None]] = []
     engine = Engine(store, settings)
     try:
+        if settings.auth == "tokens":
+            await _hint_without_tokens(settings, store)
         if flows_dir is not None:
             directory = FlowsDirectory(flows_dir, store, settings.tenant, engine.registry)
             await directory.apply()
@@ -125,6 +128,15 @@ async def serve(
         await asyncio.gather(*background, return_exceptions=True)
         await engine.stop()
         await store.close()
+
+
+async def _hint_without_tokens(settings: Settings, store: Store) -> None:
+    now = utcnow()
+    if not any(token.active(now) for token in await store.list_tokens(settings.tenant)):
+        log.warning(
+            "HEADWAY_AUTH=tokens and no API token yet: every request will be refused until "
+            "you create one (headway tokens create --role admin --namespace '*')"
+        )
 
 
 def _exit(server: uvicorn.Server) -> None:
