@@ -63,10 +63,18 @@ class Server:
 
 
 @contextmanager
-def headway_server(home: Path) -> Iterator[Server]:
+def headway_server(home: Path, env: dict[str, str] | None = None) -> Iterator[Server]:
+    """`headway server` with the examples, on a free port, with `env` added to a clean
+    environment (HEADWAY_HOME=home)."""
     port = free_port()
     cli = Cli(home)
-    process = cli.start("server", "--port", str(port), "--flows", str(EXAMPLES))
+    process = subprocess.Popen(
+        cli.command("server", "--port", str(port), "--flows", str(EXAMPLES)),
+        env={**cli.env(), **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     server = Server(f"http://127.0.0.1:{port}", process)
     try:
         _wait_healthy(server)

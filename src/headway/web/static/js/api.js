@@ -11,7 +11,7 @@ export class ApiError extends Error {
 }
 
 export async function request(method, path, { json, yaml, form, query } = {}) {
-  const init = { method, headers: { Accept: "application/json" } };
+  const init = { method, headers: authorized({ Accept: "application/json" }) };
   if (json !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(json);
@@ -31,8 +31,51 @@ export async function request(method, path, { json, yaml, form, query } = {}) {
       body = { message: text };
     }
   }
-  if (!response.ok) throw new ApiError(response.status, body);
+  if (!response.ok) throw failed(response.status, body);
   return body;
+}
+
+// The API token, when the server asks for one (access control on): kept by the browser,
+// sent as `Authorization: Bearer`. A 401 tells the app (event `headway:unauthorized`), which
+// asks for a token.
+const TOKEN_KEY = "headway.token";
+
+export function token() {
+  return localStorage.getItem(TOKEN_KEY) || "";
+}
+
+export function setToken(value) {
+  if (value) localStorage.setItem(TOKEN_KEY, value);
+  else localStorage.removeItem(TOKEN_KEY);
+}
+
+function authorized(headers) {
+  const secret = token();
+  return secret ? { ...headers, Authorization: `Bearer ${secret}` } : headers;
+}
+
+function failed(status, body) {
+  const error = new ApiError(status, body);
+  if (status === 401) {
+    dispatchEvent(new CustomEvent("headway:unauthorized", { detail: error.message }));
+  }
+  return error;
+}
+
+// A file from the API (logs, outputs), downloaded with the token.
+export async function download(path, filename) {
+  const response = await fetch(API + path, { headers: authorized({}) });
+  if (!response.ok) {
+    throw failed(response.status, await response.json().catch(() => null));
+  }
+  const url = URL.createObjectURL(await response.blob());
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = filename;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
 export const get = (path, query) => request("GET", path, { query });
@@ -48,23 +91,66 @@ export function queryString(query) {
   return text ? `?${text}` : "";
 }
 
-// Server-sent events: `handlers` maps event names to callbacks of the parsed data. The
-// stream is closed at its `end` event (an EventSource would otherwise reconnect), and by
-// the function returned, which a page calls when it is left.
+// Server-sent events, read with fetch (an EventSource cannot send the token): `handlers`
+// maps event names to callbacks of the parsed data, `open` is called on each connection. The
+// stream is over at its `end` (or `deleted`) event; one cut short is opened again, as an
+// EventSource would. The function returned stops it; a page calls it when it is left.
+const RETRY_MS = 2000;
+
 export function follow(path, handlers) {
-  const source = new EventSource(API + path);
-  for (const [name, handler] of Object.entries(handlers)) {
-    if (name === "open") {
-      source.addEventListener("open", handler);
-      continue;
+  const controller = new AbortController();
+  let over = false;
+
+  function dispatch(block) {
+    let name = "message";
+    const data = [];
+    for (const line of block.split("\n")) {
+      if (line.startsWith("event:")) name = line.slice(6).trim();
+      else if (line.startsWith("data:")) data.push(line.slice(5).replace(/^ /, ""));
     }
-    source.addEventListener(name, (event) => {
-      handler(JSON.parse(event.data));
-      if (name === "end" || name === "deleted") source.close();
-    });
+    if (!data.length) return;
+    if (name === "end" || name === "deleted") over = true;
+    const handler = handlers[name];
+    if (handler) handler(JSON.parse(data.join("\n")));
   }
-  if (!handlers.end) source.addEventListener("end", () => source.close());
-  return () => source.close();
+
+  async function connect() {
+    try {
+      const response = await fetch(API + path, {
+        headers: authorized({ Accept: "text/event-stream" }),
+        signal: controller.signal,
+      });
+      if (!response.ok) {
+        const error = failed(response.status, await response.json().catch(() => null));
+        over = true;
+        if (handlers.error) handlers.error(error);
+        return;
+      }
+      if (handlers.open) handlers.open();
+      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buffer = "";
+      while (!over) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += value.replace(/\r\n/g, "\n");
+        let cut;
+        while (!over && (cut = buffer.indexOf("\n\n")) >= 0) {
+          dispatch(buffer.slice(0, cut));
+          buffer = buffer.slice(cut + 2);
+        }
+      }
+      if (over) controller.abort();
+    } catch {
+      // aborted by stop(), or the connection broke: retried below unless over
+    }
+    if (!over && !controller.signal.aborted) setTimeout(connect, RETRY_MS);
+  }
+
+  connect();
+  return () => {
+    over = true;
+    controller.abort();
+  };
 }
 
 export const enc = encodeURIComponent;

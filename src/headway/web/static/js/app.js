@@ -1,5 +1,7 @@
 // The single-page app: a router over the History API, the theme toggle, notices.
+import { get, setToken, token } from "./api.js";
 import { h, replace } from "./dom.js";
+import { formDialog } from "./components/dialog.js";
 import * as home from "./pages/home.js";
 import * as flows from "./pages/flows.js";
 import * as flow from "./pages/flow.js";
@@ -88,7 +90,57 @@ function showTheme(button) {
   button.setAttribute("aria-label", `Switch to the ${other} theme`);
 }
 
+// Access control: a 401 asks for an API token (kept by the browser), checked before it is
+// kept; "Sign out" forgets it.
+let asking = false;
+
+function askForToken(message) {
+  if (asking) return;
+  asking = true;
+  const input = h("input", { id: "login-token", type: "password", autocomplete: "off",
+    required: true });
+  const problem = h("div", { class: "alert error", role: "alert" }, message);
+  formDialog({
+    title: "Sign in",
+    body: h("div", {}, problem,
+      h("p", {}, "This server asks for an API token (", h("code", {}, "headway tokens create"),
+        "). It is kept in this browser until you sign out."),
+      h("div", { class: "field" }, h("label", { for: "login-token" }, "API token"), input)),
+    submitLabel: "Sign in",
+    className: "login-dialog",
+    onSubmit: async () => {
+      const before = token();
+      setToken(input.value.trim());
+      try {
+        await get("/flows/search", { size: 1 });
+      } catch (error) {
+        if (error.status === 401) {
+          setToken(before);
+          replace(problem, error.message);
+          return false;
+        }
+      }
+      showSignOut();
+      route();
+      return true;
+    },
+  }).addEventListener("close", () => {
+    asking = false;
+  });
+}
+
+function showSignOut() {
+  document.getElementById("sign-out").hidden = !token();
+}
+
 function setUp() {
+  addEventListener("headway:unauthorized", (event) => askForToken(event.detail));
+  document.getElementById("sign-out").addEventListener("click", () => {
+    setToken("");
+    showSignOut();
+    route();
+  });
+  showSignOut();
   const toggle = document.getElementById("theme-toggle");
   showTheme(toggle);
   toggle.addEventListener("click", () => {

@@ -1,6 +1,7 @@
 // Logs of an execution: followed live over SSE from the first line, kept after the run,
 // filtered by level, TaskRun and text in the browser.
-import { API, enc, follow } from "../api.js";
+import { download, enc, follow } from "../api.js";
+import { notify } from "../app.js";
 import { h, formatTime, replace } from "../dom.js";
 import { taskRunName } from "./gantt.js";
 
@@ -21,8 +22,9 @@ export function logsPanel(executionId, page) {
   const element = h("section", { class: "panel", "aria-labelledby": "logs-title" },
     h("div", { class: "panel-head" }, h("h2", { id: "logs-title" }, "Logs"),
       h("div", { class: "filters inline" }, level, taskRun, search,
-        h("a", { class: "button", href: `${API}/logs/${enc(executionId)}/download`,
-          download: `${executionId}.log` }, "Download"))),
+        h("button", { type: "button", onClick: () =>
+          download(`/logs/${enc(executionId)}/download`, `${executionId}.log`)
+            .catch((error) => notify(error.message, "error")) }, "Download"))),
     status, list);
 
   const visible = (entry) =>
