@@ -557,3 +557,50 @@ async def test_trigger_changes_need_editor_on_the_namespace_in_the_body(server: 
         "/api/v1/triggers/backfill/pause", json={**ref, "namespace": "team.a"}, headers=editor
     )
     assert mine.status_code == 404  # allowed; the flow has no such trigger
+
+
+async def test_changes_of_other_routes_are_audited_by_the_authorisation_layer(
+    server: Server,
+) -> None:
+    editor = await server.token("editor", "team.a")
+    upload = await server.client.post(
+        "/api/v1/namespaces/team.a/files",
+        params={"path": "/scripts/a.sh"},
+        files={"fileContent": ("a.sh", b"echo hi")},
+        headers=editor,
+    )
+    assert upload.status_code == 204, upload.text
+    refused = await server.client.post(
+        "/api/v1/namespaces/team.b/files",
+        params={"path": "/a.sh"},
+        files={"fileContent": ("a.sh", b"echo hi")},
+        headers=editor,
+    )
+    assert refused.status_code == 403
+    await server.ctx.store.save_flow("main", "team.a", "slow", SLOW)
+    started = await server.client.post("/api/v1/executions/team.a/slow", headers=editor)
+    execution_id = started.json()["id"]
+    await _wait_paused(server, execution_id)
+    killed = await server.client.delete(f"/api/v1/executions/{execution_id}/kill", headers=editor)
+    assert killed.status_code == 202
+    failed = await server.client.delete("/api/v1/namespaces/team.a/kv/none", headers=editor)
+    assert failed.status_code == 404  # refused changes are not audited
+
+    admin = await server.token("admin", "*")
+    entries = list(reversed(await _audit(server, admin)))
+    assert [(e["action"], e["target"]) for e in entries] == [
+        ("file.create", "/namespaces/team.a/files?path=%2Fscripts%2Fa.sh"),
+        ("execution.run", "team.a.slow"),
+        ("execution.kill", execution_id),
+    ]
+    assert entries[2]["before"]["state"] == "PAUSED"
+    assert {e["namespace"] for e in entries} == {"team.a"}
+
+
+async def _wait_paused(server: Server, execution_id: str) -> None:
+    for _ in range(200):
+        execution = await server.ctx.store.get_execution(execution_id)
+        if execution is not None and execution.current.value == "PAUSED":
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"execution {execution_id} never paused")

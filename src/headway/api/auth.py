@@ -286,7 +286,7 @@ class Access:
                 await audit.record(
                     request,
                     action_of(request.method, template, rule),
-                    target.name or request.url.path.removeprefix(prefix),
+                    target.name or _path_and_query(request, prefix),
                     namespace=target.namespace,
                     before=target.before,
                     after=await _labels(request) if template.endswith("/labels") else None,
@@ -318,14 +318,15 @@ async def _authorize(
         namespace = str(params["namespace"])
         if not principal.allows(role, namespace):
             raise forbidden(principal, role, f"on namespace '{namespace}'")
-        flow_id = params.get("flow_id") or params.get("flowId") or params.get("id")
-        return Target(namespace, f"{namespace}.{flow_id}" if flow_id else None)
+        route = request.scope["route"]
+        flow_id = params.get("flow_id") or params.get("flowId")
+        names_a_flow = flow_id is not None and route.path.endswith(("{flow_id}", "{flowId}"))
+        return Target(namespace, f"{namespace}.{flow_id}" if names_a_flow else None)
     if scope == "execution":
         return await _execution(ctx, principal, role, params)
     if scope == "search":
         _narrow_search(request, principal, role)
-        query = request.scope.get("query_string", b"").decode("latin-1")
-        return Target(None, f"{request.url.path}?{query}" if query else None)
+        return Target()
     if scope == "everywhere":
         if not principal.allows_everywhere(role):
             raise forbidden(principal, role, "on every namespace")
@@ -458,6 +459,13 @@ def _apply_namespaces(body: bytes) -> list[str]:
     if data.get("prune"):
         found.append(scope if isinstance(scope, str) else "")
     return found
+
+
+def _path_and_query(request: Request, prefix: str) -> str:
+    """What a generic audit entry names: the request's path under the API, and its query."""
+    path = request.url.path.removeprefix(prefix)
+    query = request.scope.get("query_string", b"").decode("latin-1")
+    return f"{path}?{query}" if query else path
 
 
 async def _labels(request: Request) -> Any:
