@@ -141,6 +141,17 @@ def test_flows_list_shows_the_examples_and_searches(page: Page) -> None:
     expect(page.locator("tbody")).to_contain_text("hello")
 
 
+def test_flow_topology_shows_flowable_tasks_as_groups(page: Page) -> None:
+    from playwright.sync_api import expect
+
+    page.goto("/flows/demo/approval")
+    decide = page.locator('.topo-group[data-task="decide"]')
+    expect(decide.locator(".topo-label")).to_have_text(["then", "else"])
+    expect(decide.locator('.topo-node[data-task="go"]')).to_be_visible()
+    expect(decide.locator('.topo-node[data-task="stop"]')).to_be_visible()
+    shot(page, "flow-topology")
+
+
 def test_editor_shows_the_error_at_its_line_then_saves(page: Page) -> None:
     from playwright.sync_api import expect
 
@@ -160,6 +171,8 @@ def test_editor_shows_the_error_at_its_line_then_saves(page: Page) -> None:
     page.get_by_role("button", name="Save").click()
     expect(page).to_have_url(re.compile(r"/flows/ui\.tests/ui-live$"))
     expect(page.locator("h1")).to_contain_text("ui-live")
+    expect(page.locator('.topo-node[data-task="wait"]')).to_contain_text("Sleep")
+    page.get_by_role("tab", name="Source").click()
     expect(page.locator(".yaml-view")).to_contain_text("io.kestra.plugin.core.flow.Sleep")
     shot(page, "flow-page")
 
@@ -246,6 +259,10 @@ def test_approve_a_paused_execution_from_home(page: Page) -> None:
     expect(page.locator("#execution-state")).to_have_text("SUCCESS")
     expect(page.locator("#logs")).to_contain_text("Approved: looks good")
     expect(resume).to_be_hidden()
+    page.get_by_role("tab", name="Topology").click()
+    expect(page.locator('.topo-node[data-task="go"]')).to_have_class(re.compile("state-success"))
+    expect(page.locator('.topo-node[data-task="stop"]')).not_to_have_class(re.compile("state-"))
+    shot(page, "execution-topology")
 
 
 def test_actions_show_what_the_api_answers(page: Page, server: Server) -> None:

@@ -11,6 +11,8 @@ import { formDialog } from "../components/dialog.js";
 import { gantt, taskRunName, taskRunTree } from "../components/gantt.js";
 import { inputsForm } from "../components/inputs-form.js";
 import { logsPanel } from "../components/logs.js";
+import { statesByTask, topology } from "../components/topology.js";
+import { tabs } from "../components/tabs.js";
 
 const PAUSED_POLL_MS = 3000;
 
@@ -22,7 +24,11 @@ export async function render(main, [id], page) {
   const message = h("div", { id: "action-message", role: "status", "aria-live": "polite" });
   const resumeBox = h("section", { class: "panel resume", id: "resume", hidden: true,
     "aria-labelledby": "resume-title" });
-  const timeline = h("section", { class: "panel", "aria-labelledby": "gantt-title" });
+  const timelineBody = h("div", { class: "timeline" });
+  const topologyBody = h("div", { class: "topology-body" },
+    h("p", { class: "muted" }, "Loading…"));
+  const timeline = h("section", { class: "panel", "aria-label": "Timeline and topology" },
+    tabs([["Timeline", () => timelineBody], ["Topology", () => topologyBody]]));
   const taskRuns = h("section", { class: "panel", "aria-labelledby": "taskruns-title" });
   const data = h("section", { class: "panel", "aria-labelledby": "outputs-title" });
   const logs = logsPanel(id, page);
@@ -41,13 +47,14 @@ export async function render(main, [id], page) {
       shownState = state;
       showResume();
     }
-    replace(timeline, h("h2", { id: "gantt-title" }, "Timeline"), gantt(execution));
+    replace(timelineBody, gantt(execution));
     const runs = JSON.stringify(execution.taskRunList);
     if (runs !== shownRuns) {
       shownRuns = runs;
       keepFocus(taskRuns, () => replace(taskRuns, h("h2", { id: "taskruns-title" }, "TaskRuns"),
         taskRunTable(execution, { replay, showLogs: (tr) => logs.showTaskRun(tr) })));
       logs.setTaskRuns(execution.taskRunList || []);
+      drawTopology();
     }
     replace(data, h("h2", { id: "outputs-title" }, "Inputs and outputs"), inputsOutputs(execution));
   }
@@ -99,16 +106,31 @@ export async function render(main, [id], page) {
     },
   };
 
+  function flowOfExecution() {
+    flowPromise = flowPromise || get(`/flows/${enc(execution.namespace)}/` +
+      `${enc(execution.flowId)}`, { revision: execution.flowRevision });
+    return flowPromise;
+  }
+
+  async function drawTopology() {
+    try {
+      const flow = await flowOfExecution();
+      if (page.alive()) {
+        replace(topologyBody, topology(flow, { states: statesByTask(execution) }));
+      }
+    } catch (error) {
+      replace(topologyBody, h("p", { class: "field-error" }, error.message));
+    }
+  }
+
   async function showResume() {
     if (execution.state.current !== "PAUSED") {
       resumeBox.hidden = true;
       return;
     }
-    flowPromise = flowPromise || get(`/flows/${enc(execution.namespace)}/` +
-      `${enc(execution.flowId)}`, { revision: execution.flowRevision });
     let inputs = [];
     try {
-      const flow = await flowPromise;
+      const flow = await flowOfExecution();
       const paused = (execution.taskRunList || []).filter((tr) => tr.state.current === "PAUSED");
       for (const tr of paused) {
         const task = findTask(flow, tr.taskId);
@@ -192,7 +214,7 @@ export async function render(main, [id], page) {
   // Running bars of the Gantt grow with the clock.
   const timer = setInterval(() => {
     if (!isTerminal(execution.state.current)) {
-      replace(timeline, h("h2", { id: "gantt-title" }, "Timeline"), gantt(execution));
+      replace(timelineBody, gantt(execution));
     }
   }, 1000);
   page.onLeave(() => clearInterval(timer));

@@ -6,6 +6,7 @@ import { h, link, formatDate, formatMillis, replace, stateMillis } from "../dom.
 import { badge } from "../states.js";
 import { openExecuteDialog } from "../components/execute-dialog.js";
 import { tabs } from "../components/tabs.js";
+import { topology } from "../components/topology.js";
 import { yamlView } from "../components/yaml.js";
 
 export async function render(main, [namespace, id], page) {
@@ -25,6 +26,7 @@ export async function render(main, [namespace, id], page) {
         execute)),
     flow.description ? h("p", { class: "lead" }, flow.description) : null,
     tabs([
+      ["Topology", () => h("div", { class: "panel" }, topology(flow))],
       ["Source", () => yamlView(flow.source)],
       ["Revisions", () => revisions(namespace, id, flow, page)],
       ["Executions", () => executions(namespace, id, page)],
