@@ -111,3 +111,27 @@ def test_a_server_refuses_proxy_mode_without_trusted_proxies(tmp_path: Path) -> 
     )
     assert done.returncode == 1
     assert "auth=proxy needs proxy_trusted" in done.stderr
+
+
+def test_tokens_and_audit_commands_refuse_bad_input(cli: Cli) -> None:
+    bad_prefix = cli.run("tokens", "create", "--role", "viewer", "--namespace", "a..b")
+    assert bad_prefix.returncode == 2 and "not a namespace prefix" in bad_prefix.stderr
+    bad_expiry = cli.run(
+        "tokens", "create", "--role", "viewer", "--namespace", "a", "--expires", "soon"
+    )
+    assert bad_expiry.returncode == 2 and "ISO-8601 duration" in bad_expiry.stderr
+    bad_role = cli.run("tokens", "create", "--role", "owner", "--namespace", "a")
+    assert bad_role.returncode == 2 and "'owner' is not one of" in bad_role.stderr
+    unknown = cli.run("tokens", "revoke", "tok_nope")
+    assert unknown.returncode == 1 and "token 'tok_nope' not found" in unknown.stderr
+    bad_date = cli.run("audit", "list", "--from", "yesterday")
+    assert bad_date.returncode == 2 and "--from" in bad_date.stderr
+    created = json.loads(
+        cli.run("tokens", "create", "--role", "admin", "--namespace", "*", "--json").stdout
+    )
+    assert created["namespace"] == "*" and created["token"].startswith("hw_")
+    listed = cli.run("audit", "list", "--action", "token")
+    assert listed.returncode == 0
+    assert f"token.create       {created['id']}" in listed.stdout
+    assert created["token"] not in listed.stdout
+    assert cli.run("audit", "list", "--action", "flow").stdout == ""

@@ -4,16 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import UTC, datetime
 
 import click
 
 from headway.api.audit import entry_json
-from headway.api.errors import ApiError
-from headway.api.requests import parse_date
 from headway.cli.local import local_store
 from headway.execution import iso
 from headway.settings import Settings
 from headway.store.base import AuditEntry, AuditQuery
+
+
+def _date(text: str | None, option: str) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(f"not an ISO-8601 date: '{text}'", param_hint=option) from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 @click.group()
@@ -42,10 +51,7 @@ def list_entries(
 ) -> None:
     """List entries, newest first."""
     settings = Settings.load()
-    try:
-        start_after, start_before = parse_date(from_, "from"), parse_date(to, "to")
-    except ApiError as exc:
-        raise click.BadParameter(exc.message) from None
+    start_after, start_before = _date(from_, "--from"), _date(to, "--to")
     query = AuditQuery(
         tenant=settings.tenant,
         namespace=namespace,

@@ -26,7 +26,10 @@ from headway.store.base import ApiToken
 
 def cli_actor() -> str:
     """Who acts from the command line, as the audit log records it."""
-    return f"cli:{getpass.getuser()}"
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no login name and no passwd entry (some containers)
+        return "cli"
 
 
 @click.group()
