@@ -6,7 +6,9 @@ written under tests/e2e/screenshots/."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -83,6 +85,24 @@ tasks:
     commands:
       - test -f "{{ inputs.marker }}"
       - echo "marker found"
+"""
+
+
+SCHEDULED = """\
+id: ui-scheduled
+namespace: ui.tests
+inputs:
+  - id: who
+    type: STRING
+    defaults: cron
+tasks:
+  - id: hello
+    type: io.kestra.plugin.core.log.Log
+    message: "hello {{ inputs.who }}"
+triggers:
+  - id: hourly
+    type: io.kestra.plugin.core.trigger.Schedule
+    cron: "0 * * * *"
 """
 
 
@@ -319,6 +339,41 @@ def test_restart_a_failed_execution_from_its_failed_task(
         page.get_by_role("row", name=re.compile("^prepare")).locator(".attempts .dot")
     ).to_have_count(1)
     shot(page, "execution-restarted")
+
+
+def test_triggers_disable_enable_and_backfill(page: Page, server: Server) -> None:
+    from playwright.sync_api import expect
+
+    created = server.api(
+        "POST", "/flows", content=SCHEDULED, headers={"Content-Type": "application/x-yaml"}
+    )
+    assert created.status_code == 200, created.text
+
+    page.goto("/flows/ui.tests/ui-scheduled?tab=Triggers")
+    row = page.locator('tr[data-trigger="hourly"]')
+    expect(row).to_contain_text("0 * * * *")
+    expect(row).to_contain_text("enabled")
+    row.get_by_role("button", name="Disable").click()
+    expect(row).to_contain_text("disabled")
+    row.get_by_role("button", name="Enable").click()
+    expect(row).to_contain_text("enabled")
+
+    row.get_by_role("button", name="Backfill").click()
+    dialog = page.get_by_role("dialog")
+    start = datetime.now() - timedelta(hours=3)
+    dialog.get_by_label("Start").fill(start.strftime("%Y-%m-%dT%H:%M:%S"))
+    dialog.get_by_label("who").fill("backfill")
+    shot(page, "trigger-backfill")
+    dialog.get_by_role("button", name="Start backfill").click()
+    expect(page.locator("#notices")).to_contain_text("Backfill started")
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        found = server.api("GET", "/executions/search", params={"flowId": "ui-scheduled"})
+        if found.json()["total"] >= 3:
+            break
+        time.sleep(0.3)
+    assert found.json()["total"] >= 3, found.text
+    assert found.json()["results"][0]["inputs"] == {"who": "backfill"}
 
 
 def test_executions_list_filters_on_the_server(page: Page) -> None:

@@ -7,6 +7,7 @@ import { badge } from "../states.js";
 import { openExecuteDialog } from "../components/execute-dialog.js";
 import { tabs } from "../components/tabs.js";
 import { topology } from "../components/topology.js";
+import { triggersPanel } from "../components/triggers.js";
 import { yamlView } from "../components/yaml.js";
 
 export async function render(main, [namespace, id], page) {
@@ -28,6 +29,7 @@ export async function render(main, [namespace, id], page) {
     tabs([
       ["Topology", () => h("div", { class: "panel" }, topology(flow))],
       ["Source", () => yamlView(flow.source)],
+      ["Triggers", () => triggersPanel(flow, page)],
       ["Revisions", () => revisions(namespace, id, flow, page)],
       ["Executions", () => executions(namespace, id, page)],
     ], page.query.get("tab")));
