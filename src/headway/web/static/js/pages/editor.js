@@ -3,6 +3,7 @@
 import { enc, get, request } from "../api.js";
 import { navigate, notify } from "../app.js";
 import { h, link, replace } from "../dom.js";
+import { highlightLine } from "../components/yaml.js";
 
 const TEMPLATE = `id: my-flow
 namespace: demo
@@ -117,8 +118,8 @@ function problemsOf(result) {
   return result.constraints ? [{ message: result.constraints }] : [];
 }
 
-// A textarea over a backdrop that marks lines with problems, beside a gutter of line
-// numbers; the three scroll together.
+// A textarea with transparent text over a backdrop that shows the same text highlighted and
+// marks the lines with problems, beside a gutter of line numbers; the three scroll together.
 function yamlEditor(source) {
   const textarea = h("textarea", { class: "editor-text", id: "flow-source", wrap: "off",
     spellcheck: false, autocapitalize: "off", autocomplete: "off",
@@ -131,12 +132,9 @@ function yamlEditor(source) {
     h("div", { class: "editor-stack" }, backdrop, textarea));
   let marks = new Map();
 
-  function lines() {
-    return textarea.value.split("\n").length;
-  }
-
   function draw() {
-    const count = lines();
+    const text = textarea.value.split("\n");
+    const count = text.length;
     const rows = [];
     const bands = [];
     for (let n = 1; n <= count; n++) {
@@ -144,7 +142,8 @@ function yamlEditor(source) {
       rows.push(h("div", { class: problem ? "gutter-line error" : "gutter-line",
         dataset: { line: n }, title: problem || null }, problem ? `⚠ ${n}` : String(n)));
       bands.push(h("div", { class: problem ? "band error" : "band" },
-        problem ? h("span", { class: "band-message" }, problem) : "\u200b"));
+        h("code", {}, highlightLine(text[n - 1]), "\u200b"),
+        problem ? h("span", { class: "band-message" }, problem) : null));
     }
     replace(numbers, rows);
     replace(backdrop, bands);
