@@ -8,8 +8,10 @@ from headway.store.base import Store
 
 def open_store(url: str) -> Store:
     """A store for ``sqlite:///relative.db``, ``sqlite:////absolute.db`` or
-    ``sqlite:///:memory:``; call ``await open()`` before use (it creates the file and its
-    parent directories if needed)."""
+    ``sqlite:///:memory:``, or ``postgresql://user:password@host:port/database`` (also
+    ``postgres://``; libpq's parameters such as ``?sslmode=require`` pass through); call
+    ``await open()`` before use (it creates the SQLite file and its parent directories if
+    needed, and applies pending migrations)."""
     scheme, separator, rest = url.partition("://")
     if scheme == "sqlite" and separator:
         path = rest.removeprefix("/")
@@ -21,4 +23,14 @@ def open_store(url: str) -> Store:
         from headway.store.sqlite import SQLiteStore
 
         return SQLiteStore(path)
-    raise StoreError(f"unsupported database URL '{url}' (expected sqlite:///PATH)")
+    # --- PostgreSQL (headway.store.postgres) ---
+    if scheme in ("postgresql", "postgres") and separator:
+        from headway.store.postgres import PostgresStore
+
+        return PostgresStore(url)
+    from headway.store.postgres.connection import redact
+
+    raise StoreError(
+        f"unsupported database URL '{redact(url)}' "
+        "(expected sqlite:///PATH or postgresql://USER:PASSWORD@HOST:PORT/DATABASE)"
+    )

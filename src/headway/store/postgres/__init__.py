@@ -1,0 +1,5 @@
+"""The PostgreSQL store: :class:`PostgresStore`."""
+
+from headway.store.postgres.store import PostgresStore
+
+__all__ = ["PostgresStore"]

@@ -1,0 +1,132 @@
+"""The connection pool of a PostgreSQL store, and the boundary that translates driver errors.
+
+Every call of the store borrows a connection from a psycopg pool for the length of one
+function of a query module (see :meth:`Database.run`). Connections are in autocommit mode:
+reads see the latest commits, writes open their transaction explicitly. The pool checks a
+connection before lending it, so after the server restarts (or a backend is terminated) the
+next call gets a new connection instead of a dead one.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Any, Concatenate, ParamSpec, TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+from psycopg_pool import AsyncConnectionPool
+
+from headway.errors import StoreError
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+Conn = psycopg.AsyncConnection[tuple[Any, ...]]
+
+CONNECT_TIMEOUT_S = 10
+# Every session speaks UTC (timestamps come back as UTC datetimes) and names itself.
+SESSION_OPTIONS = "-c TimeZone=UTC"
+APPLICATION_NAME = "headway"
+
+
+def redact(url: str) -> str:
+    """The URL with its password replaced by ``****`` (for messages and repr)."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rpartition("@")
+    userinfo = netloc[0].partition(":")[0]
+    return urlunsplit(parts._replace(netloc=f"{userinfo}:****@{netloc[2]}"))
+
+
+def _password(url: str) -> str | None:
+    try:
+        return urlsplit(url).password
+    except ValueError:
+        return None
+
+
+def connect_kwargs() -> dict[str, Any]:
+    return {
+        "autocommit": True,
+        "connect_timeout": CONNECT_TIMEOUT_S,
+        "options": SESSION_OPTIONS,
+        "application_name": APPLICATION_NAME,
+    }
+
+
+class Database:
+    """A pool of connections to the database at ``url``, and error translation."""
+
+    def __init__(self, url: str, *, min_size: int = 1, max_size: int = 10) -> None:
+        self.url = url
+        self.where = redact(url)
+        self._secret = _password(url)
+        self.min_size = min_size
+        self.max_size = max_size
+        self._pool: AsyncConnectionPool[Conn] | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self._pool is not None
+
+    def error(self, what: str, exc: BaseException) -> StoreError:
+        """A StoreError naming the store and the operation, never the password."""
+        message = f"PostgreSQL store '{self.where}': {what} failed: {exc}".strip()
+        if self._secret:
+            message = message.replace(self._secret, "****")
+        return StoreError(message)
+
+    async def connect(self) -> Conn:
+        """A connection of its own (not from the pool), autocommit, UTC."""
+        try:
+            return await psycopg.AsyncConnection.connect(self.url, **connect_kwargs())
+        except psycopg.Error as exc:
+            raise self.error("connecting", exc) from None
+
+    async def open(self) -> None:
+        if self._pool is not None:
+            return
+        pool: AsyncConnectionPool[Conn] = AsyncConnectionPool(
+            self.url,
+            min_size=self.min_size,
+            max_size=self.max_size,
+            kwargs=connect_kwargs(),
+            check=AsyncConnectionPool.check_connection,
+            open=False,
+            name="headway",
+        )
+        try:
+            await pool.open(wait=True, timeout=CONNECT_TIMEOUT_S)
+        except psycopg.Error as exc:
+            await pool.close()
+            raise self.error("opening the connection pool", exc) from None
+        self._pool = pool
+
+    async def close(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            await pool.close()
+
+    async def run(
+        self,
+        fn: Callable[Concatenate[Conn, P], Awaitable[T]],
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T:
+        """``await fn(connection, *args, **kwargs)`` on a pooled connection; psycopg errors
+        become StoreError naming the operation (the function's name)."""
+        pool = self._pool
+        if pool is None:
+            raise StoreError(f"the PostgreSQL store '{self.where}' is not open")
+        try:
+            async with pool.connection() as conn:
+                return await fn(conn, *args, **kwargs)
+        except psycopg.Error as exc:
+            raise self.error(_name(fn), exc) from exc
+
+
+def _name(fn: Callable[..., object]) -> str:
+    target = fn.func if isinstance(fn, functools.partial) else fn
+    return getattr(target, "__name__", "query").strip("_").replace("_", " ")

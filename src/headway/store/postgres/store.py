@@ -1,0 +1,246 @@
+"""The PostgreSQL store: many servers and workers on one database.
+
+Every method borrows a pooled connection for one function of a query module (one module per
+concern, as in SQLite: flows, executions, batch, queue, logs, kv, triggers, auth); workers
+claim with ``FOR UPDATE SKIP LOCKED``; commits that enqueue work or add events notify
+listeners (:meth:`PostgresStore.on_work`, see :mod:`headway.store.notifications`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+import psycopg
+
+from headway.execution import Execution, LogEntry, new_id
+from headway.state import State
+from headway.store.base import (
+    ApiToken,
+    AuditEntry,
+    AuditQuery,
+    Batch,
+    Event,
+    ExecutionQuery,
+    FlowRecord,
+    Inbox,
+    KVEntry,
+    QueuedTaskRun,
+    Store,
+    TriggerState,
+)
+from headway.store.notifications import Notice
+from headway.store.postgres import (
+    auth,
+    batch,
+    executions,
+    flows,
+    kv,
+    logs,
+    migrations,
+    queue,
+    triggers,
+)
+from headway.store.postgres.connection import Database
+from headway.store.postgres.notify import Listener
+
+
+class PostgresStore(Store):
+    """A store in the PostgreSQL database at ``url`` (``postgresql://user:pass@host/db``).
+
+    ``open`` applies pending migrations (under an advisory lock) and opens a pool of
+    ``min_size`` to ``max_size`` connections."""
+
+    def __init__(self, url: str, *, min_size: int = 1, max_size: int = 10) -> None:
+        self._db = Database(url, min_size=min_size, max_size=max_size)
+        # Names this store in its notifications, so that it ignores its own.
+        self.origin = new_id()
+        self._listener = Listener(self._db, self.origin)
+
+    @property
+    def url(self) -> str:
+        """The URL, its password masked."""
+        return self._db.where
+
+    def __repr__(self) -> str:
+        return f"PostgresStore({self._db.where!r})"
+
+    # --- lifecycle -------------------------------------------------------------------------
+    async def open(self) -> None:
+        if self._db.is_open:
+            return
+        conn = await self._db.connect()
+        try:
+            async with conn:
+                await migrations.migrate(conn)
+        except psycopg.Error as exc:
+            raise self._db.error("applying migrations", exc) from exc
+        await self._db.open()
+
+    async def close(self) -> None:
+        await self._listener.close()
+        await self._db.close()
+
+    # --- notifications (headway.store.notifications.WorkNotifications) -----------------------
+    def on_work(self, channel: str, callback: Callable[[Notice], None]) -> Callable[[], None]:
+        return self._listener.add(channel, callback)
+
+    # --- flows -----------------------------------------------------------------------------
+    async def save_flow(self, tenant: str, namespace: str, flow_id: str, source: str) -> FlowRecord:
+        return await self._db.run(flows.save_flow, tenant, namespace, flow_id, source)
+
+    async def get_flow(
+        self, tenant: str, namespace: str, flow_id: str, revision: int | None = None
+    ) -> FlowRecord | None:
+        return await self._db.run(flows.get_flow, tenant, namespace, flow_id, revision)
+
+    async def list_flows(self, tenant: str, namespace: str | None = None) -> list[FlowRecord]:
+        return await self._db.run(flows.list_flows, tenant, namespace)
+
+    async def flow_revisions(self, tenant: str, namespace: str, flow_id: str) -> list[FlowRecord]:
+        return await self._db.run(flows.flow_revisions, tenant, namespace, flow_id)
+
+    async def delete_flow(self, tenant: str, namespace: str, flow_id: str) -> bool:
+        return await self._db.run(flows.delete_flow, tenant, namespace, flow_id)
+
+    # --- executions ------------------------------------------------------------------------
+    async def get_execution(self, execution_id: str) -> Execution | None:
+        return await self._db.run(executions.get_execution, execution_id)
+
+    async def search_executions(self, query: ExecutionQuery) -> tuple[list[Execution], int]:
+        return await self._db.run(executions.search_executions, query)
+
+    async def non_terminal_execution_ids(self) -> list[str]:
+        return await self._db.run(executions.non_terminal_execution_ids)
+
+    async def count_executions(
+        self, tenant: str, namespace: str, flow_id: str, states: tuple[State, ...]
+    ) -> int:
+        return await self._db.run(executions.count_executions, tenant, namespace, flow_id, states)
+
+    async def oldest_execution_in_state(
+        self, tenant: str, namespace: str, flow_id: str, state: State
+    ) -> str | None:
+        return await self._db.run(
+            executions.oldest_execution_in_state, tenant, namespace, flow_id, state
+        )
+
+    async def delete_execution(self, execution_id: str) -> bool:
+        return await self._db.run(executions.delete_execution, execution_id)
+
+    # --- writes ----------------------------------------------------------------------------
+    async def commit(self, batch_: Batch) -> None:
+        if batch_:
+            await self._db.run(batch.commit, batch_, self.origin)
+
+    # --- executor inbox --------------------------------------------------------------------
+    async def pending_events(self, limit: int = 1000) -> list[Event]:
+        return await self._db.run(queue.pending_events, limit)
+
+    async def inbox(self, now: datetime, limit: int = 1000) -> Inbox:
+        return await self._db.run(queue.inbox, now, limit)
+
+    # --- worker queue ----------------------------------------------------------------------
+    async def claim(
+        self,
+        worker_id: str,
+        limit: int,
+        now: datetime,
+        lease_until: datetime,
+        worker_group: str | None = None,
+    ) -> list[QueuedTaskRun]:
+        return await self._db.run(queue.claim, worker_id, limit, now, lease_until, worker_group)
+
+    async def renew_leases(self, worker_id: str, task_run_ids: list[str], until: datetime) -> None:
+        await self._db.run(queue.renew_leases, worker_id, task_run_ids, until)
+
+    async def next_ready_at(self) -> datetime | None:
+        return await self._db.run(queue.next_ready_at)
+
+    async def lease_holders(self) -> list[str]:
+        return await self._db.run(queue.lease_holders)
+
+    async def release_leases(self, worker_ids: list[str]) -> int:
+        return await self._db.run(queue.release_leases, worker_ids, self.origin)
+
+    # --- logs ------------------------------------------------------------------------------
+    async def append_logs(self, entries: list[LogEntry]) -> None:
+        if entries:
+            await self._db.run(logs.append_logs, entries)
+
+    async def list_logs(
+        self,
+        execution_id: str,
+        *,
+        task_run_id: str | None = None,
+        min_level: str | None = None,
+        after_id: int = 0,
+    ) -> list[tuple[int, LogEntry]]:
+        return await self._db.run(logs.list_logs, execution_id, task_run_id, min_level, after_id)
+
+    # --- key-value -------------------------------------------------------------------------
+    async def kv_get(self, tenant: str, namespace: str, key: str, now: datetime) -> KVEntry | None:
+        return await self._db.run(kv.kv_get, tenant, namespace, key, now)
+
+    async def kv_put(self, entry: KVEntry, *, overwrite: bool = True) -> bool:
+        return await self._db.run(kv.kv_put, entry, overwrite)
+
+    async def kv_delete(self, tenant: str, namespace: str, key: str) -> bool:
+        return await self._db.run(kv.kv_delete, tenant, namespace, key)
+
+    async def kv_list(self, tenant: str, namespace: str, now: datetime) -> list[KVEntry]:
+        return await self._db.run(kv.kv_list, tenant, namespace, now)
+
+    # --- triggers ----------------------------------------------------------------------------
+    async def get_trigger(
+        self, tenant: str, namespace: str, flow_id: str, trigger_id: str
+    ) -> TriggerState | None:
+        return await self._db.run(triggers.get_trigger, tenant, namespace, flow_id, trigger_id)
+
+    async def list_triggers(
+        self, tenant: str, namespace: str | None = None, flow_id: str | None = None
+    ) -> list[TriggerState]:
+        return await self._db.run(triggers.list_triggers, tenant, namespace, flow_id)
+
+    async def save_triggers(self, states: list[TriggerState]) -> None:
+        if states:
+            await self._db.run(triggers.save_triggers, states)
+
+    async def delete_triggers(
+        self, tenant: str, namespace: str, flow_id: str, keep: list[str] | None = None
+    ) -> int:
+        return await self._db.run(triggers.delete_triggers, tenant, namespace, flow_id, keep)
+
+    async def commit_triggered(
+        self, batch_: Batch, states: list[TriggerState], ended_done: list[str]
+    ) -> None:
+        await self._db.run(triggers.commit_triggered, batch_, states, ended_done, self.origin)
+
+    async def record_ended(self, tenant: str, execution_ids: list[str]) -> None:
+        if execution_ids:
+            await self._db.run(triggers.record_ended, tenant, execution_ids)
+
+    async def ended_executions(self, limit: int = 100) -> list[str]:
+        return await self._db.run(triggers.ended_executions, limit)
+
+    async def acquire_lease(self, name: str, holder: str, now: datetime, until: datetime) -> bool:
+        return await self._db.run(triggers.acquire_lease, name, holder, now, until)
+
+    # --- access control ----------------------------------------------------------------------
+    async def create_token(self, token: ApiToken, secret_hash: str) -> None:
+        await self._db.run(auth.create_token, token, secret_hash)
+
+    async def token_by_hash(self, tenant: str, secret_hash: str) -> ApiToken | None:
+        return await self._db.run(auth.token_by_hash, tenant, secret_hash)
+
+    async def list_tokens(self, tenant: str) -> list[ApiToken]:
+        return await self._db.run(auth.list_tokens, tenant)
+
+    async def revoke_token(self, tenant: str, token_id: str, now: datetime) -> ApiToken | None:
+        return await self._db.run(auth.revoke_token, tenant, token_id, now)
+
+    async def append_audit(self, entry: AuditEntry) -> int:
+        return await self._db.run(auth.append_audit, entry)
+
+    async def search_audit(self, query: AuditQuery) -> tuple[list[AuditEntry], int]:
+        return await self._db.run(auth.search_audit, query)
