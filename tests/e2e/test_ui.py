@@ -296,6 +296,21 @@ def test_actions_show_what_the_api_answers(page: Page, server: Server) -> None:
     expect(page.locator("#execution-state")).to_have_text("SUCCESS")
     expect(page.get_by_role("button", name="Kill")).to_have_count(0)
     expect(page.locator("#outputs")).to_contain_text("Hello World!")
+
+    # The expression console renders as a TaskRun sees it; a label is set.
+    page.locator("#eval-taskrun").select_option(label="log")
+    page.locator("#eval-expression").fill("{{ outputs.greet.value | upper }}")
+    page.get_by_role("button", name="Render").click()
+    expect(page.locator("#eval-result")).to_have_text("HELLO WORLD!")
+    page.locator("#eval-expression").fill("{{ nope }}")
+    page.get_by_role("button", name="Render").click()
+    expect(page.locator("#eval-result .alert")).to_contain_text("nope")
+    page.get_by_role("button", name="Labels").click()
+    page.get_by_label("Key").fill("team")
+    page.get_by_label("Value").fill("ops")
+    page.get_by_role("button", name="Set label").click()
+    expect(page.locator(".meta")).to_contain_text("team:ops")
+
     page.get_by_role("button", name="Restart").click()
     # A successful execution cannot be restarted: the API's message is shown.
     expect(page.locator("#action-message .alert")).to_contain_text("Restart failed")

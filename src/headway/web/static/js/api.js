@@ -10,7 +10,7 @@ export class ApiError extends Error {
   }
 }
 
-export async function request(method, path, { json, yaml, form, query } = {}) {
+export async function request(method, path, { json, yaml, text, form, query } = {}) {
   const init = { method, headers: authorized({ Accept: "application/json" }) };
   if (json !== undefined) {
     init.headers["Content-Type"] = "application/json";
@@ -18,17 +18,20 @@ export async function request(method, path, { json, yaml, form, query } = {}) {
   } else if (yaml !== undefined) {
     init.headers["Content-Type"] = "application/x-yaml";
     init.body = yaml;
+  } else if (text !== undefined) {
+    init.headers["Content-Type"] = "text/plain";
+    init.body = text;
   } else if (form !== undefined) {
     init.body = form; // multipart: the browser sets the boundary
   }
   const response = await fetch(API + path + queryString(query), init);
-  const text = await response.text();
+  const answer = await response.text();
   let body = null;
-  if (text) {
+  if (answer) {
     try {
-      body = JSON.parse(text);
+      body = JSON.parse(answer);
     } catch {
-      body = { message: text };
+      body = { message: answer };
     }
   }
   if (!response.ok) throw failed(response.status, body);

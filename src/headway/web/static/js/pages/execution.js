@@ -32,9 +32,12 @@ export async function render(main, [id], page) {
   const taskRuns = h("section", { class: "panel", "aria-labelledby": "taskruns-title" });
   const data = h("section", { class: "panel", "aria-labelledby": "outputs-title" });
   const logs = logsPanel(id, page);
-  replace(main, head, message, resumeBox, timeline, taskRuns, logs.element, data);
+  const console_ = consolePanel(id);
+  replace(main, head, message, resumeBox, timeline, taskRuns, logs.element, data,
+    console_.element);
 
   let shownState = null;
+  let shownHead = null;
   let refollow = () => {};
   let shownRuns = null;
   let flowPromise = null;
@@ -42,8 +45,12 @@ export async function render(main, [id], page) {
   function update(next) {
     execution = next;
     const state = execution.state.current;
-    if (state !== shownState) {
+    const shown = JSON.stringify([state, execution.labels]);
+    if (shown !== shownHead) {
       keepFocus(head, () => replace(head, header(execution, actions)));
+      shownHead = shown;
+    }
+    if (state !== shownState) {
       shownState = state;
       showResume();
     }
@@ -52,8 +59,11 @@ export async function render(main, [id], page) {
     if (runs !== shownRuns) {
       shownRuns = runs;
       keepFocus(taskRuns, () => replace(taskRuns, h("h2", { id: "taskruns-title" }, "TaskRuns"),
-        taskRunTable(execution, { replay, showLogs: (tr) => logs.showTaskRun(tr) })));
+        taskRunTable(execution, {
+          replay, setState, showLogs: (tr) => logs.showTaskRun(tr),
+        })));
       logs.setTaskRuns(execution.taskRunList || []);
+      console_.setTaskRuns(execution.taskRunList || []);
       drawTopology();
     }
     replace(data, h("h2", { id: "outputs-title" }, "Inputs and outputs"), inputsOutputs(execution));
@@ -72,7 +82,10 @@ export async function render(main, [id], page) {
       return answer;
     } catch (error) {
       say(`${label} failed: ${error.message}`, "error");
-      notify(`${label} failed: ${error.message}`, "error");
+      // The message sits at the top of the page: a notice too when that is scrolled away.
+      if (message.getBoundingClientRect().top < 0) {
+        notify(`${label} failed: ${error.message}`, "error");
+      }
       return null;
     }
   }
@@ -83,7 +96,42 @@ export async function render(main, [id], page) {
     if (answer && answer.id && answer.id !== id) navigate(`/executions/${enc(answer.id)}`);
   }
 
+  function setState(tr) {
+    const select = h("select", { id: "new-state" },
+      ["SUCCESS", "WARNING", "FAILED"].map((s) => h("option", { value: s }, s)));
+    formDialog({
+      title: `Change the state of ${taskRunName(tr)}`,
+      body: h("div", {},
+        h("p", {}, `It is ${tr.state.current}. The execution goes on from the new state, as ` +
+          "after a restart."),
+        h("div", { class: "field" }, h("label", { for: "new-state" }, "New state"), select)),
+      submitLabel: "Change state",
+      onSubmit: () => act(`State of ${taskRunName(tr)}`, "POST",
+        `/executions/${enc(id)}/state`, { body: { json: { taskRunId: tr.id,
+          state: select.value } } }),
+    });
+  }
+
   const actions = {
+    labels: () => {
+      const key = h("input", { id: "label-key", required: true });
+      const value = h("input", { id: "label-value" });
+      formDialog({
+        title: "Set a label",
+        body: h("div", {},
+          h("p", { class: "muted" }, "Adds the label, or replaces the value of that key."),
+          h("div", { class: "field" }, h("label", { for: "label-key" }, "Key"), key),
+          h("div", { class: "field" }, h("label", { for: "label-value" }, "Value"), value)),
+        submitLabel: "Set label",
+        onSubmit: () => {
+          if (!key.value.trim()) return false;
+          return act("Label", "POST", `/executions/${enc(id)}/labels`, {
+            body: { json: [...(execution.labels || []).filter((l) => l.key !== key.value),
+              { key: key.value.trim(), value: value.value }] },
+          });
+        },
+      });
+    },
     kill: () => formDialog({
       title: "Kill this execution?",
       body: h("p", {}, "Its running tasks are stopped and its subflows killed."),
@@ -181,7 +229,7 @@ export async function render(main, [id], page) {
         if (page.alive()) update(next);
       },
       end: (info) => {
-        if (info.state === "PAUSED") watchChange("PAUSED", PAUSED_POLL_MS);
+        if (info.state === "PAUSED") watchChange(signature(execution), PAUSED_POLL_MS);
       },
       deleted: () => say("This execution was deleted.", "error"),
     });
@@ -192,7 +240,7 @@ export async function render(main, [id], page) {
       try {
         const next = await get(`/executions/${enc(id)}`);
         if (!page.alive()) return;
-        if (next.state.current === from) {
+        if (signature(next) === from) {
           watchChange(from, Math.min(delay * 2, PAUSED_POLL_MS));
           return;
         }
@@ -204,7 +252,7 @@ export async function render(main, [id], page) {
       }
     }, delay);
   }
-  refollow = () => watchChange(execution.state.current, 150);
+  refollow = () => watchChange(signature(execution), 150);
   update(execution);
   startFollowing();
   page.onLeave(() => {
@@ -248,11 +296,12 @@ function header(execution, actions) {
       }),
       button("Replay", actions.replay, {
         title: "A new execution from the first TaskRun (each TaskRun has its own Replay)",
-      })),
+      }),
+      button("Labels", actions.labels, { title: "Add or change a label" })),
   ];
 }
 
-function taskRunTable(execution, { replay, showLogs }) {
+function taskRunTable(execution, { replay, setState, showLogs }) {
   const rows = taskRunTree(execution.taskRunList || []);
   if (!rows.length) return h("p", { class: "empty" }, "No TaskRun yet.");
   return h("table", { class: "table taskruns" },
@@ -270,7 +319,48 @@ function taskRunTable(execution, { replay, showLogs }) {
         onClick: () => showLogs(tr.id) }, "Logs"),
       h("button", { type: "button", id: `replay-${tr.id}`, class: "small",
         title: "A new execution that replays from this TaskRun",
-        onClick: () => replay(tr) }, "Replay"))))));
+        onClick: () => replay(tr) }, "Replay"),
+      isTerminal(tr.state.current) ? h("button", { type: "button", id: `state-${tr.id}`,
+        class: "small", title: "Change the state of this TaskRun",
+        onClick: () => setState(tr) }, "State") : null)))));
+}
+
+// The expression console: render an expression or a template as a TaskRun sees it.
+function consolePanel(id) {
+  const taskRun = h("select", { id: "eval-taskrun", "aria-label": "TaskRun" });
+  const expression = h("textarea", { id: "eval-expression", class: "mono", rows: 2,
+    spellcheck: false, placeholder: "{{ outputs | keys }}" });
+  const result = h("div", { id: "eval-result", role: "status" });
+  const form = h("form", { class: "console-form", onSubmit: async (event) => {
+    event.preventDefault();
+    if (!expression.value.trim() || !taskRun.value) return;
+    try {
+      const answer = await request("POST", `/executions/${enc(id)}/eval/${enc(taskRun.value)}`,
+        { text: expression.value });
+      replace(result, answer.error ? h("div", { class: "alert error" }, answer.error) :
+        h("pre", { class: "json" }, typeof answer.result === "string" ? answer.result :
+          pretty(answer.result)));
+    } catch (error) {
+      replace(result, h("div", { class: "alert error" }, error.message));
+    }
+  } },
+  h("div", { class: "filters inline" }, taskRun,
+    h("label", { for: "eval-expression", class: "visually-hidden" }, "Expression"),
+    expression, h("button", { type: "submit" }, "Render")));
+  const element = h("section", { class: "panel", "aria-labelledby": "console-title" },
+    h("h2", { id: "console-title" }, "Expression console"),
+    h("p", { class: "hint" }, "Renders an expression or a template as the chosen TaskRun sees " +
+      "it (its outputs, inputs, variables); secrets are masked."),
+    form, result);
+  return {
+    element,
+    setTaskRuns(taskRuns) {
+      const chosen = taskRun.value;
+      replace(taskRun, taskRuns.map((tr) => h("option", { value: tr.id }, taskRunName(tr))));
+      if (chosen) taskRun.value = chosen;
+      else if (taskRuns.length) taskRun.value = taskRuns[taskRuns.length - 1].id;
+    },
+  };
 }
 
 function attempts(tr) {
@@ -314,6 +404,13 @@ export function findTask(node, id) {
     }
   }
   return null;
+}
+
+// What an action changes: the state, the labels, the TaskRuns and their states (not the
+// duration, which grows by itself).
+function signature(execution) {
+  return JSON.stringify([execution.state.current, execution.labels,
+    (execution.taskRunList || []).map((tr) => [tr.id, tr.state.current])]);
 }
 
 // Rebuild a part of the page without losing the keyboard focus inside it.
