@@ -1,14 +1,21 @@
-"""Runs every flow of ``flows/`` and checks its execution against ``NAME.expect.yaml``."""
+"""Runs every flow of ``flows/`` and checks its execution against ``NAME.expect.yaml``, on
+SQLite (a temporary store per flow) and on PostgreSQL (the test session's database, emptied
+before each flow; skipped when PostgreSQL cannot be reached, unless
+HEADWAY_REQUIRE_SERVICES=1)."""
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from conftest import PostgresDatabase
+from headway.store import Store
+from headway.store.postgres import PostgresStore
 from headway.testing import RunResult, run_flow
 
 FLOWS = Path(__file__).parent / "flows"
@@ -72,6 +79,29 @@ async def test_conformance(path: Path) -> None:
     expect = _expectation(path)
     source, others = _sources(path, expect.get("flows") or [])
     result = await run_flow(source, expect.get("inputs"), flows=others, labels=expect.get("labels"))
+    check(result, expect)
+
+
+@pytest.fixture
+async def postgres_store(postgres_database: PostgresDatabase) -> AsyncIterator[Store]:
+    postgres_database.truncate()
+    store = PostgresStore(postgres_database.url)
+    await store.open()
+    yield store
+    await store.close()
+
+
+@pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
+async def test_conformance_on_postgres(path: Path, postgres_store: Store) -> None:
+    expect = _expectation(path)
+    source, others = _sources(path, expect.get("flows") or [])
+    result = await run_flow(
+        source,
+        expect.get("inputs"),
+        flows=others,
+        labels=expect.get("labels"),
+        store=postgres_store,
+    )
     check(result, expect)
 
 
