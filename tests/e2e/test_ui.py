@@ -410,6 +410,50 @@ def test_executions_list_filters_on_the_server(page: Page) -> None:
     expect(page.locator(".empty")).to_contain_text("No execution matches")
 
 
+def test_namespace_kv_and_files(page: Page, server: Server) -> None:
+    from playwright.sync_api import expect
+
+    page.goto("/")
+    page.get_by_role("link", name="Namespaces").click()
+    page.get_by_role("link", name="demo", exact=True).click()
+    expect(page.locator("h1")).to_have_text("demo")
+    expect(page.get_by_role("link", name="approval", exact=True)).to_be_visible()
+
+    page.get_by_role("tab", name="KV").click()
+    page.get_by_role("button", name="New key").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Key").fill("settings")
+    dialog.get_by_label("Value").fill('{"retries": 3}')
+    dialog.get_by_role("button", name="Save").click()
+    row = page.locator('tr[data-key="settings"]')
+    expect(row).to_contain_text("never")
+    assert server.api("GET", "/namespaces/demo/kv/settings").json() == {
+        "type": "JSON",
+        "value": {"retries": 3},
+    }
+    row.get_by_role("button", name="Edit").click()
+    expect(page.get_by_role("dialog").get_by_label("Value")).to_have_value(
+        re.compile(r'"retries": 3')
+    )
+    page.get_by_role("dialog").get_by_role("button", name="Cancel").click()
+    row.get_by_role("button", name="Delete").click()
+    page.get_by_role("dialog").get_by_role("button", name="Delete").click()
+    expect(page.locator('tr[data-key="settings"]')).to_have_count(0)
+
+    page.get_by_role("tab", name="Files").click()
+    page.get_by_role("button", name="New file").click()
+    page.get_by_label("Path").fill("/scripts/hello.sh")
+    page.get_by_label("File content").fill("echo hello\n")
+    page.locator("#file-save").click()
+    expect(page.locator('tr[data-file="/scripts"]')).to_be_visible()
+    page.get_by_role("button", name="scripts/").click()
+    page.get_by_role("button", name="hello.sh").click()
+    expect(page.get_by_label("File content")).to_have_value("echo hello\n")
+    shot(page, "namespace-files")
+    got = server.api("GET", "/namespaces/demo/files", params={"path": "/scripts/hello.sh"})
+    assert got.text == "echo hello\n"
+
+
 def test_dark_theme_toggle_and_keyboard(page: Page) -> None:
     from playwright.sync_api import expect
 

@@ -65,6 +65,15 @@ function failed(status, body) {
   return error;
 }
 
+// A text from the API as it is (a namespace file's content), not parsed as JSON.
+export async function getText(path, query) {
+  const response = await fetch(API + path + queryString(query), { headers: authorized({}) });
+  if (!response.ok) {
+    throw failed(response.status, await response.json().catch(() => null));
+  }
+  return response.text();
+}
+
 // A file from the API (logs, outputs), downloaded with the token.
 export async function download(path, filename) {
   const response = await fetch(API + path, { headers: authorized({}) });

@@ -8,6 +8,7 @@ import * as flow from "./pages/flow.js";
 import * as editor from "./pages/editor.js";
 import * as executions from "./pages/executions.js";
 import * as execution from "./pages/execution.js";
+import * as namespaces from "./pages/namespaces.js";
 
 const ROUTES = [
   [/^\/$/, home, "home"],
@@ -17,6 +18,8 @@ const ROUTES = [
   [/^\/flows\/([^/]+)\/([^/]+)$/, flow, "flows"],
   [/^\/executions\/?$/, executions, "executions"],
   [/^\/executions\/([^/]+)$/, execution, "executions"],
+  [/^\/namespaces\/?$/, namespaces, "namespaces"],
+  [/^\/namespaces\/([^/]+)$/, namespaces, "namespaces"],
 ];
 
 let current = 0;
