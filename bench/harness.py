@@ -31,7 +31,7 @@ from typing import Any
 
 from bench import headway_side, machine, records
 from bench.procs import Failed, run_measured
-from bench.workloads import BY_NAME, END_TO_END, SCRIPT_KINDS, WORKLOADS, Workload
+from bench.workloads import BY_NAME, END_TO_END, WORKLOADS, Workload
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
@@ -171,7 +171,10 @@ def measure_warm(
             run.record(engine=f"{engine}:{mode}", workload=w.name, mode="warm", error=why)
             run.say(f"  failed: {why}")
             continue
+        floors = lines[-1].get("floor_times", [])
         for i, seconds in enumerate(lines[-1]["times"]):
+            # a script workload's floor: its bare processes, timed right after this run
+            floor = {"floor_seconds": floors[i]} if i < len(floors) else {}
             run.record(
                 engine=f"{engine}:{mode}",
                 version=lines[-1]["version"],
@@ -179,6 +182,7 @@ def measure_warm(
                 mode="warm",
                 run=i,
                 seconds=seconds,
+                **floor,
             )
         run.say(f"  median {statistics.median(lines[-1]['times']):.3f} s")
 
@@ -193,7 +197,7 @@ def measure_e2e(
     names: list[str],
 ) -> None:
     """A fresh process per run: import, start, run the workload once, exit."""
-    count = 3 if run.quick else run.runs
+    count = min(run.runs, 3) if run.quick else run.runs
     for name in names:
         warm = [r for r in run.records if r.get("engine") == f"{engine}:{mode}"]
         skipped = [r for r in warm if r.get("workload") == name and "skipped" in r]
@@ -224,14 +228,6 @@ def _end_to_end(workloads: list[Workload]) -> list[str]:
     """The workloads measured end to end too: none when only the baseline would be."""
     names = [w.name for w in workloads if w.name in END_TO_END]
     return names if [n for n in names if n != "empty"] else []
-
-
-def run_reference(run: Run, workloads: list[Workload]) -> None:
-    """The script workloads' floor: the same processes started bare (bench/reference.py)."""
-    scripts = [w for w in workloads if w.kind in SCRIPT_KINDS]
-    if scripts:
-        cmd = [sys.executable, "-m", "bench.reference"]
-        measure_warm(run, "reference", "default", cmd, {**os.environ}, [BY_NAME["empty"], *scripts])
 
 
 def _git(*args: str) -> str:
@@ -435,7 +431,6 @@ def measure(
     if not only_e or "machine" in args.only:
         run.say("machine floor ...")
         run.record(engine="machine", mode="floor", **machine.floors(args.quick))
-    run_reference(run, workloads)
     if "headway" in engines:
         run_headway(run, workloads)
     for peer in PEERS:

@@ -3,8 +3,8 @@ state change durable), and end to end as ``python -m headway run FILE`` in a fre
 
     python -m bench.headway_side WORKLOAD [WORKLOAD ...] --runs 5
 
-prints one JSON line per workload: {"workload": ..., "times": [seconds ...]} (the protocol of
-``bench/peers/common.py``). The harness
+prints one JSON line per workload: {"workload": ..., "times": [seconds ...]}, and for a script
+workload "floor_times" (the protocol of ``bench/peers/common.py``). The harness
 runs it in a subprocess so that each engine's warm figures come from a process of its own.
 """
 
@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.procs import run_measured
+from bench.reference import bare
 from bench.workloads import BY_NAME, headway_flow
 
 
@@ -55,21 +56,32 @@ async def warm(names: list[str], runs: int, budget: float) -> list[dict[str, Any
         await engine.start()
         try:
             for name in names:
+                floor = bare(BY_NAME[name].kind, BY_NAME[name].n)
                 times: list[float] = []
+                floors: list[float] = []
                 spent = 0.0
                 for run in range(runs + 1):  # the first run warms caches and is dropped
                     start = time.perf_counter()
                     done = await engine.run_flow("bench", name, {})
                     elapsed = time.perf_counter() - start
-                    spent += elapsed
                     if done.current is not State.SUCCESS:
                         raise RuntimeError(f"{name} ended {done.current}")
+                    floor_elapsed = 0.0
+                    if floor is not None and run:  # the bare processes, same load
+                        start = time.perf_counter()
+                        floor()
+                        floor_elapsed = time.perf_counter() - start
+                    spent += elapsed + floor_elapsed
                     if run:
                         times.append(elapsed)
-                    if times and spent + elapsed > budget:
+                        floors.append(floor_elapsed)
+                    if times and spent + elapsed + floor_elapsed > budget:
                         break  # at least one run, and no run past the budget
-                out.append({"workload": name, "times": times, "version": version()})
-                print(json.dumps(out[-1]), flush=True)
+                line: dict[str, Any] = {"workload": name, "times": times, "version": version()}
+                if floor is not None:
+                    line["floor_times"] = floors
+                out.append(line)
+                print(json.dumps(line), flush=True)
         finally:
             await engine.stop()
             await store.close()

@@ -13,15 +13,12 @@ from typing import Any
 
 from bench.workloads import BY_NAME, SCRIPT_KINDS, WORKLOADS
 
-REFERENCE = "reference:default"  # the same processes started bare: bench/reference.py
-
 LABELS = {
     "headway:default": "Headway",
     "prefect:default": "Prefect",
     "dagster:durable": "Dagster (SQLite)",
     "dagster:memory": "Dagster (in-memory)",
     "airflow:default": "Airflow",
-    REFERENCE: "fork+exec (floor)",
 }
 INCLUDES = {
     "headway:default": "executor and worker in one process, every state change committed to "
@@ -37,6 +34,7 @@ INCLUDES = {
     "SQLite metadata database migrated once; tasks one after another, each through the "
     "in-process execution API",
 }
+FLOOR = "fork+exec (floor)"
 # How each engine runs the process of a script task.
 PROCESS = {
     "headway:default": "`shell.Commands` / `python.Script` on the Process runner: `/bin/sh -c` "
@@ -59,6 +57,7 @@ class Figures:
         self.times: dict[tuple[str, str, str], list[float]] = defaultdict(list)
         self.stamps: dict[tuple[str, str, str], str] = {}
         self.baselines: dict[tuple[str, str, str], list[float]] = defaultdict(list)
+        self.floors: dict[tuple[str, str, str], list[float]] = defaultdict(list)
         empties: dict[tuple[str, str], str] = {}
         for r in records:
             if "seconds" not in r:
@@ -73,6 +72,8 @@ class Figures:
                 continue
             self.times[k].append(r["seconds"])
             self.stamps[k] = stamp
+            if "floor_seconds" in r:
+                self.floors[k].append(r["floor_seconds"])
         for (engine, mode), stamp in empties.items():  # the newest one-task flow is shown
             self.times[(engine, mode, "empty")] = self.baselines[(stamp, engine, mode)]
             self.stamps[(engine, mode, "empty")] = stamp
@@ -97,6 +98,15 @@ class Figures:
             base = statistics.median(empty)
         return tuple((x - base) / w.n * 1000 for x in stats)  # type: ignore[return-value]
 
+    def floor_ms(self, engine: str, name: str) -> tuple[float, float, float] | None:
+        """(median, min, max) per task of the bare processes of a script workload, timed by
+        the engine's side right after each of its runs."""
+        got = self.floors.get((engine, "warm", name))
+        if not got:
+            return None
+        n = BY_NAME[name].n
+        return tuple(x / n * 1000 for x in (statistics.median(got), min(got), max(got)))  # type: ignore[return-value]
+
     def same_run(self, a: tuple[str, str, str], b: tuple[str, str, str]) -> bool:
         return self.stamps.get(a) == self.stamps.get(b)
 
@@ -111,8 +121,8 @@ def _notes(records: list[dict[str, Any]]) -> dict[tuple[str, str, str], str]:
 
 
 def engines(records: list[dict[str, Any]]) -> list[str]:
-    """The engines measured, in the order of LABELS (the reference is not an engine)."""
-    seen = {r["engine"] for r in records if "workload" in r} - {REFERENCE}
+    """The engines measured, in the order of LABELS."""
+    seen = {r["engine"] for r in records if "workload" in r}
     return sorted(seen, key=lambda e: list(LABELS).index(e) if e in LABELS else 99)
 
 
@@ -152,7 +162,7 @@ def render(records: list[dict[str, Any]], chart: str) -> str:
     figs = Figures(records)
     notes = _notes(records)
     engs = engines(records)
-    label = {e: LABELS.get(e, e) for e in [*engs, REFERENCE]}
+    label = {e: LABELS.get(e, e) for e in engs}
     versions = {r["engine"]: r["version"] for r in records if "version" in r}
     status = [r for r in records if r.get("status")]
     runs = _runs(records)
@@ -321,8 +331,7 @@ def _script_section(
 ) -> list[str]:
     """Cost per script task against the same processes started bare (bench/reference.py)."""
     names = [w.name for w in WORKLOADS if w.kind in SCRIPT_KINDS]
-    floors = {name: figs.per_unit_ms(REFERENCE, name) for name in names}
-    if not any(floors.values()) and not any(figs.per_unit_ms(e, n) for e in engs for n in names):
+    if not any(figs.per_unit_ms(e, n) or notes.get((e, "warm", n)) for e in engs for n in names):
         return []
     lines = [
         "",
@@ -331,31 +340,31 @@ def _script_section(
         "`shell100`: 100 shell tasks one after another, each running `echo 'value i*i'`; "
         "`python100`: 100 Python script tasks, each a fresh interpreter running one "
         "`print`. Cost per task = (flow time - one-task flow time) / 100, warm, median "
-        "(min-max); the floor is the same 100 processes started one after another with "
+        "(min-max). The floor is the same 100 processes started one after another with "
         "`subprocess.run` from Python, output read, nothing around them "
-        "([bench/reference.py](../bench/reference.py)); `x floor` is the cost per task "
-        "divided by the floor's, `added` the cost per task less the floor's (ms), next to "
-        "the engine's own `seq400` overhead per task.",
+        "([bench/reference.py](../bench/reference.py)), timed by each engine's own process "
+        "right after each of its runs (so under the same load, and for `python100` with the "
+        "same interpreter); `x floor` is the cost per task divided by that floor, `added` "
+        "the cost per task less the floor (ms), to be read against the engine's own `seq400` "
+        "overhead per task.",
         "",
         "How each engine runs the process of a task:",
         "",
         *[f"- **{label[e]}**: {PROCESS[e]}." for e in engs if e in PROCESS],
         "",
         "| engine | "
-        + " | ".join(f"{n} (ms/task) | x floor | added (ms)" for n in names)
+        + " | ".join(f"{n} (ms/task) | floor (ms/task) | x floor | added (ms)" for n in names)
         + " | seq400 overhead (ms) |",
-        "|---|" + "---|---|---|" * len(names) + "---|",
+        "|---|" + "---|---|---|---|" * len(names) + "---|",
     ]
-    row = [f"{_fmt(floors[n], notes.get((REFERENCE, 'warm', n)))} | 1.0x | 0" for n in names]
-    lines.append(f"| {label[REFERENCE]} | " + " | ".join(row) + " | - |")
     for e in engs:
         row = []
         for n in names:
-            mine, floor = figs.per_unit_ms(e, n), floors[n]
+            mine, floor = figs.per_unit_ms(e, n), figs.floor_ms(e, n)
             row.append(_fmt(mine, notes.get((e, "warm", n))))
+            row.append(_fmt(floor, None))
             if mine and floor and floor[0] > 0:
-                star = "" if figs.same_run((e, "warm", n), (REFERENCE, "warm", n)) else " *"
-                row.append(f"{mine[0] / floor[0]:.1f}x{star}")
+                row.append(f"{mine[0] / floor[0]:.1f}x")
                 row.append(f"{mine[0] - floor[0]:.2f}")
             else:
                 row += ["-", "-"]
@@ -370,11 +379,15 @@ def chart(records: list[dict[str, Any]], python: Path, out: Path) -> None:
     """Draw the PNG with matplotlib in its own venv (never one of headway's dependencies)."""
     figs = Figures(records)
     data: dict[str, Any] = {"bars": {}, "scale": {}}
-    for e in [*engines(records), REFERENCE]:
+    floors: dict[str, list[float]] = defaultdict(list)
+    for e in engines(records):
         for name in ("seq400", "fanout100", "shell100", "python100"):
             v = figs.per_unit_ms(e, name)
             if v:
                 data["bars"].setdefault(name, {})[LABELS.get(e, e)] = v[0]
+            floor = figs.floor_ms(e, name)
+            if floor:
+                floors[name].append(floor[0])
         pts = []
         for w in WORKLOADS:
             if w.kind in ("scale", "fanout"):
@@ -383,6 +396,8 @@ def chart(records: list[dict[str, Any]], python: Path, out: Path) -> None:
                     pts.append([w.kind, w.n, v[0]])
         if pts:
             data["scale"][LABELS.get(e, e)] = pts
+    for name, values in floors.items():  # the engines' floors, as one bar
+        data["bars"][name][FLOOR] = statistics.median(values)
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
         json.dump(data, f)
     subprocess.run(
