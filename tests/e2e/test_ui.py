@@ -485,3 +485,13 @@ def test_dark_theme_toggle_and_keyboard(page: Page) -> None:
     expect(page.locator("dialog #exec-name")).to_be_focused()
     page.keyboard.press("Escape")
     expect(page.locator("dialog")).to_have_count(0)
+
+
+def test_home_shows_the_last_day(page: Page) -> None:
+    from playwright.sync_api import expect
+
+    page.goto("/")
+    expect(page.locator("#over-time .chart-col")).to_have_count(24)
+    expect(page.locator("#over-time .chart-seg.state-success").first).to_be_visible()
+    expect(page.locator('.count[data-state="SUCCESS"] .count-number')).not_to_have_text("0")
+    shot(page, "home-day")
