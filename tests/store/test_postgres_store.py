@@ -324,10 +324,11 @@ def test_an_unknown_channel_is_refused() -> None:
 
 # --- reconnection ----------------------------------------------------------------------------
 def terminate_backends(database: PostgresDatabase) -> int:
-    """Kill every connection to the database but ours, as a server restart would."""
+    """Kill every connection to the database but ours, as a server restart would (and wait
+    until each backend is gone)."""
     with psycopg.connect(database.admin_url, autocommit=True) as admin:
         killed = admin.execute(
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            "SELECT count(pg_terminate_backend(pid, 5000)) FROM pg_stat_activity"
             " WHERE datname = %s AND pid <> pg_backend_pid()",
             (database.name,),
         ).fetchone()
@@ -339,7 +340,9 @@ async def test_the_store_reconnects_after_its_backends_are_terminated(
 ) -> None:
     ex = records.execution(state=State.RUNNING)
     await add(pg, ex)
-    assert terminate_backends(postgres_database) >= 1
+    # Several connections in the pool, all about to die.
+    await asyncio.gather(*(pg.get_execution(ex.id) for _ in range(6)))
+    assert terminate_backends(postgres_database) >= 2
     # The pool checks a connection before lending it: the dead ones are replaced.
     assert await pg.non_terminal_execution_ids() == [ex.id]
     await pg.commit(Batch(events=[NewEvent(ex.id, "wake")]))
