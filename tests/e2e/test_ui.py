@@ -196,6 +196,25 @@ def test_editor_shows_the_error_at_its_line_then_saves(page: Page) -> None:
     expect(page.locator(".yaml-view")).to_contain_text("io.kestra.plugin.core.flow.Sleep")
     shot(page, "flow-page")
 
+    # A second revision, its side-by-side diff with the first, and a restore.
+    page.get_by_role("link", name="Edit").click()
+    editor = page.locator("#flow-source")
+    expect(editor).to_have_value(LIVE)
+    editor.fill(LIVE.replace("Logs, sleeps, logs again.", "Logs twice."))
+    expect(page.locator("#validation-status")).to_have_text(re.compile("Valid"))
+    page.keyboard.press("Control+s")
+    expect(page.locator("h1")).to_contain_text("revision 2")
+    page.get_by_role("tab", name="Revisions").click()
+    page.get_by_role("button", name="Diff 1 → 2").click()
+    expect(page.locator(".diff-sbs .diff-code.del")).to_have_text(
+        "description: Logs, sleeps, logs again."
+    )
+    expect(page.locator(".diff-sbs .diff-code.add")).to_have_text("description: Logs twice.")
+    shot(page, "flow-diff")
+    page.get_by_role("row", name=re.compile("^1 ")).get_by_role("button", name="Restore").click()
+    expect(page.locator("h1")).to_contain_text("revision 3")
+    expect(page.locator(".lead")).to_have_text("Logs, sleeps, logs again.")
+
 
 def test_execute_dialog_runs_the_flow_and_logs_arrive_live(
     page: Page, server: Server, tmp_path: Path

@@ -5,6 +5,7 @@ import { errorBox, navigate, notify } from "../app.js";
 import { h, link, formatDate, formatMillis, replace, stateMillis } from "../dom.js";
 import { badge } from "../states.js";
 import { openExecuteDialog } from "../components/execute-dialog.js";
+import { sideBySide, unified } from "../components/diff.js";
 import { tabs } from "../components/tabs.js";
 import { topology } from "../components/topology.js";
 import { triggersPanel } from "../components/triggers.js";
@@ -63,7 +64,7 @@ function revisions(namespace, id, latest, page) {
     try {
       const diff = await get(`${base}/revisions/diff`, { from, to: latest.revision });
       replace(view, h("h3", {}, `Changes from revision ${from} to ${latest.revision}`),
-        diffView(diff.diff));
+        diffView(diff.diff, { from, to: latest.revision }));
     } catch (error) {
       replace(view, errorBox(error));
     }
@@ -81,14 +82,17 @@ function revisions(namespace, id, latest, page) {
   return box;
 }
 
-export function diffView(text) {
+function diffView(text, revisions) {
   if (!text) return h("p", { class: "muted" }, "No difference.");
-  return h("pre", { class: "diff" }, text.split("\n").map((line) => {
-    const kind = line.startsWith("+") && !line.startsWith("+++") ? "add" :
-      line.startsWith("-") && !line.startsWith("---") ? "del" :
-      line.startsWith("@@") ? "hunk" : "";
-    return h("span", { class: `diff-line ${kind}` }, line, "\n");
-  }));
+  const body = h("div", {}, sideBySide(text, revisions));
+  const toggle = h("button", { type: "button", class: "small", "aria-pressed": "false" },
+    "Unified view");
+  toggle.addEventListener("click", () => {
+    const unifiedNow = toggle.getAttribute("aria-pressed") !== "true";
+    toggle.setAttribute("aria-pressed", String(unifiedNow));
+    replace(body, unifiedNow ? unified(text) : sideBySide(text, revisions));
+  });
+  return h("div", { class: "diff-view" }, h("div", { class: "actions" }, toggle), body);
 }
 
 function executions(namespace, id, page) {
