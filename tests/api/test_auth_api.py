@@ -116,9 +116,6 @@ def _api_routes(server: Server) -> list[tuple[str, str]]:
     return found
 
 
-# webhooks.py registers one function for GET, POST and PUT: FastAPI warns of the duplicate
-# operation id while it builds the OpenAPI document.
-@pytest.mark.filterwarnings("ignore:Duplicate Operation ID:UserWarning")
 async def test_every_route_refuses_a_missing_or_wrong_token(server: Server) -> None:
     routes = _api_routes(server)
     assert len(routes) > 40  # both the /api/v1 and the /api/v1/main forms
