@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from headway import expressions
@@ -27,6 +28,12 @@ from headway.storage import (
 from headway.store.base import Store
 
 T = TypeVar("T")
+
+# A render that calls the store holds its thread while it waits for the event loop, and the
+# loop's own blocking work (internal storage) runs in the default executor: renders get
+# threads of their own, or enough of them at once would hold every default thread and wait
+# for one (a deadlock seen with many subflows reading files at once).
+_RENDER_THREADS = ThreadPoolExecutor(max_workers=32, thread_name_prefix="headway-render")
 
 IO_FUNCTIONS = ("kv(", "errorLogs(", "read(", "fileSize(", "fileExists(")
 
@@ -109,7 +116,8 @@ class Renderer:
     async def render_async(self, value: Any) -> Any:
         """Render, in a thread when the value calls a function that needs the store."""
         if needs_io(value):
-            return await asyncio.to_thread(self.render, value)
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(_RENDER_THREADS, self.render, value)
         return self.render(value)
 
     # --- functions ---------------------------------------------------------------------------

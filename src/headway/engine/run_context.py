@@ -124,6 +124,9 @@ class TaskRunContext:
     def render_typed(self, template: str) -> Any:
         return self._renderer.render_typed(template)
 
+    async def render_async(self, value: Any) -> Any:
+        return await self._renderer.render_async(value)
+
     def log(self, level: str, message: str) -> None:
         level = "WARN" if level == "WARNING" else level.upper()
         if LEVELS.get(level, 2) < self._min_level:

@@ -142,6 +142,11 @@ class RunContext(Protocol):
         """Render; a template that is a single ``{{ expr }}`` keeps the value's type."""
         ...
 
+    async def render_async(self, value: Any) -> Any:
+        """Render without blocking the event loop: in a thread of the engine's when the value
+        calls a function that reads the store or internal storage (``read()``, ``kv()``)."""
+        ...
+
     def log(self, level: str, message: str) -> None: ...
 
     def set_labels(self, labels: dict[str, str]) -> None:

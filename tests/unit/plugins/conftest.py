@@ -89,6 +89,9 @@ class FakeRunContext:
         whole = _VARIABLE.fullmatch(template.strip())
         return self.variables[whole.group(1)] if whole else self.render(template)
 
+    async def render_async(self, value: Any) -> Any:
+        return self.render(value)
+
     def log(self, level: str, message: str) -> None:
         self.logs.append((level, message))
 

@@ -2,6 +2,7 @@
 
 from headway.plugins.flowable.branching import If, Switch
 from headway.plugins.flowable.dag import Dag
+from headway.plugins.flowable.foreach_item import ForEachItem
 from headway.plugins.flowable.groups import AllowFailure, Parallel, Sequential
 from headway.plugins.flowable.loops import EachParallel, EachSequential, ForEach
 from headway.plugins.flowable.pause import Pause
@@ -16,6 +17,7 @@ PLUGINS = (
     If,
     Switch,
     ForEach,
+    ForEachItem,
     EachSequential,
     EachParallel,
     Dag,

@@ -10,7 +10,6 @@ in a thread, so functions that need I/O (``kv()``, ``read()``) work in them too.
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
@@ -84,12 +83,9 @@ class ScriptTask(RunnableTask):
                 else:
                     await workspace.write(name, content)
 
-            def render_now(text: str) -> str:
-                text = _WORKING_DIR.sub(lambda _: workspace.working_dir, text)
-                return str(ctx.render(text))
-
             async def render(text: str) -> str:
-                return await asyncio.to_thread(render_now, text)
+                text = _WORKING_DIR.sub(lambda _: workspace.working_dir, text)
+                return str(await ctx.render_async(text))
 
             before = [await render(line) for line in self.before_commands or []]
             text = "\n".join([*before, *await self.commands_in(workspace, render)])
