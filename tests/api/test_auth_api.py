@@ -263,6 +263,16 @@ async def test_editing_needs_the_editor_role_on_the_flows_namespace(server: Serv
     assert created.status_code == 200
     kv = await server.client.put("/api/v1/namespaces/team.b/kv/k", content=b"1", headers=editor)
     assert kv.status_code == 403
+    # The namespace is read as the flow loader reads it (YAML 1.2: `on` is a string).
+    sneaky = flow("on").replace("id: hello", "id: sneaky")
+    created = await server.client.post(
+        "/api/v1/flows", content=sneaky, headers={**editor, **yaml_headers}
+    )
+    assert created.status_code == 403 and "namespace 'on'" in created.json()["message"]
+    applied = await server.client.post(
+        "/api/v1/flows/apply", json={"flows": [{"source": sneaky}]}, headers=editor
+    )
+    assert applied.status_code == 403
 
 
 async def test_gitops_apply_needs_editor_on_every_namespace_it_writes(server: Server) -> None:

@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlencode
 
-import yaml
 from fastapi import Depends, Request
 from fastapi.routing import APIRoute
 from starlette.datastructures import QueryParams
@@ -40,6 +39,7 @@ from headway.api.errors import ApiError
 from headway.api.roles import ANONYMOUS, Grant, Principal, covers, parse_grants
 from headway.api.tokens import hash_secret
 from headway.execution import utcnow
+from headway.flows.source import load_yaml
 from headway.settings import Settings, SettingsError
 
 Scope = Literal[
@@ -431,12 +431,13 @@ def _narrow_search(request: Request, principal: Principal, role: str) -> None:
 
 
 def _yaml_namespace(body: bytes) -> str | None:
-    """The ``namespace`` of a flow's YAML (None if it has none: the route rejects it)."""
+    """The ``namespace`` of a flow's YAML, read as the flow loader reads it (None if it has
+    none or the YAML is invalid: the route then rejects the flow)."""
     try:
-        data = yaml.safe_load(body.decode("utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError):
+        data, _, problems = load_yaml(body.decode("utf-8"))
+    except UnicodeDecodeError:
         return None
-    namespace = data.get("namespace") if isinstance(data, dict) else None
+    namespace = data.get("namespace") if isinstance(data, dict) and not problems else None
     return namespace if isinstance(namespace, str) else None
 
 
