@@ -396,7 +396,7 @@ async def _executions(ctx: ServerContext, principal: Principal, role: str, data:
     if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
         return _require(principal, role, [])
     namespaces = []
-    for execution_id in ids[:1001]:
+    for execution_id in ids:
         execution = await ctx.store.get_execution(execution_id)
         if execution is not None and execution.tenant == ctx.tenant:
             namespaces.append(execution.namespace)
