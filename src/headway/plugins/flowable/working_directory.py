@@ -6,7 +6,8 @@ gives every TaskRun of the group the same directory (``RunContext.shared_directo
 script tasks use as their working directory and ``{{ workingDir }}``). Two internal runnable
 steps bracket the tasks:
 
-- ``<id>_setup`` creates the directory (fresh), restores the ``cache``, writes ``inputFiles``;
+- ``<id>_setup`` creates the directory (fresh), restores the ``cache``, copies the
+  ``namespaceFiles`` (as script tasks do), writes ``inputFiles``;
 - ``<id>_teardown`` stores the ``outputFiles`` (the group's ``outputFiles`` output), saves
   the ``cache``, and removes the directory. It runs whether the tasks succeeded or not (as
   Kestra's post-execution does), before ``errors`` and ``finally``, which run outside the
@@ -31,7 +32,7 @@ import tarfile
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 from pydantic import Field, PrivateAttr, model_validator
 
@@ -49,6 +50,7 @@ from headway.plugins.base import (
 )
 from headway.plugins.core.rendered import rendered
 from headway.plugins.flowable.handlers import HandledTask
+from headway.plugins.scripts.namespace_files import NamespaceFilesSpec, copy_namespace_files
 from headway.runners.base import FileNameError, Workspace, checked_file_name
 from headway.runners.process import ProcessRunner
 from headway.state import State, worst
@@ -66,17 +68,6 @@ class Cache(Model):
 
     patterns: list[str] = Field(min_length=1)
     ttl: Duration | None = None
-
-
-class NamespaceFilesSpec(Model):
-    """``namespaceFiles``, as Kestra spells it (validated; not supported yet)."""
-
-    enabled: bool = True
-    include: list[str] | None = None
-    exclude: list[str] | None = None
-    namespaces: list[str] | None = None
-    folder_per_namespace: bool = False
-    if_exists: Literal["OVERWRITE", "FAIL", "WARN", "IGNORE"] | None = None
 
 
 class WorkingDirectory(HandledTask):
@@ -220,7 +211,8 @@ class _GroupStep(RunnableTask):
 
 
 class WorkingDirectorySetup(_GroupStep):
-    """Creates the group's directory, restores its cache, writes its input files."""
+    """Creates the group's directory, restores its cache, copies the namespace files, writes
+    the input files (in Kestra's order)."""
 
     TYPE: ClassVar[str] = "headway.working-directory.setup"
     manages_shared_directory: ClassVar[bool] = True
@@ -230,15 +222,13 @@ class WorkingDirectorySetup(_GroupStep):
 
     async def run(self, ctx: RunContext) -> Outputs | None:
         path = self.directory(ctx)
-        if self.namespace_files is not None and self.namespace_files.enabled:
-            raise TaskFailure(
-                "namespaceFiles of a WorkingDirectory is not supported yet", retryable=False
-            )
         files = {} if self.input_files is None else rendered(self.input_files, dict, "inputFiles")
         await asyncio.to_thread(_fresh_directory, path)
         if self.cache is not None:
             await self._restore_cache(ctx, path)
         async with ProcessRunner().workspace(path) as workspace:
+            if self.namespace_files is not None and self.namespace_files.is_enabled():
+                await copy_namespace_files(ctx, self.namespace_files, workspace)
             try:
                 for name, content in files.items():
                     text = str(content)
