@@ -42,6 +42,7 @@ export function logsPanel(executionId, page) {
   h("span", { class: "log-message" }, entry.message));
 
   function redraw() {
+    pending = [];
     const shown = entries.filter(visible);
     replace(list, shown.length ? shown.map(row) :
       h("p", { class: "empty" }, entries.length ? "No line matches the filters." : "No log yet."));
@@ -49,6 +50,23 @@ export function logsPanel(executionId, page) {
   }
   for (const control of [level, taskRun]) control.addEventListener("change", redraw);
   search.addEventListener("input", redraw);
+
+  // Lines that arrive together are drawn together, once per frame: reading the list's
+  // size after each line would lay the page out 500 times for 500 lines.
+  let pending = [];
+  function queue(entry) {
+    if (!pending.length) requestAnimationFrame(flush);
+    pending.push(entry);
+  }
+  function flush() {
+    const lines = pending;
+    pending = [];
+    if (!lines.length) return;
+    const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+    if (list.querySelector(".empty")) list.replaceChildren();
+    list.append(...lines.map(row));
+    if (atBottom) list.scrollTop = list.scrollHeight;
+  }
 
   let stop = () => {};
   // The stream ends when the execution ends or waits for a person (PAUSED); `restart`
@@ -64,11 +82,7 @@ export function logsPanel(executionId, page) {
       },
       log: (entry) => {
         entries.push(entry);
-        if (!visible(entry)) return;
-        const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
-        if (list.querySelector(".empty")) list.replaceChildren();
-        list.append(row(entry));
-        if (atBottom) list.scrollTop = list.scrollHeight;
+        if (visible(entry)) queue(entry);
       },
       end: (info) => {
         status.textContent = info.state === "PAUSED" ?

@@ -38,6 +38,7 @@ export async function render(main, [id], page) {
 
   let shownState = null;
   let shownHead = null;
+  let shownValues = null;
   let refollow = () => {};
   let shownRuns = null;
   let flowPromise = null;
@@ -54,10 +55,10 @@ export async function render(main, [id], page) {
       shownState = state;
       showResume();
     }
-    replace(timelineBody, gantt(execution));
     const runs = JSON.stringify(execution.taskRunList);
     if (runs !== shownRuns) {
       shownRuns = runs;
+      replace(timelineBody, gantt(execution));
       keepFocus(taskRuns, () => replace(taskRuns, h("h2", { id: "taskruns-title" }, "TaskRuns"),
         taskRunTable(execution, {
           replay, setState, showLogs: (tr) => logs.showTaskRun(tr),
@@ -66,7 +67,12 @@ export async function render(main, [id], page) {
       console_.setTaskRuns(execution.taskRunList || []);
       drawTopology();
     }
-    replace(data, h("h2", { id: "outputs-title" }, "Inputs and outputs"), inputsOutputs(execution));
+    const values = JSON.stringify([execution.inputs, execution.outputs]) + runs;
+    if (values !== shownValues) {
+      shownValues = values;
+      replace(data, h("h2", { id: "outputs-title" }, "Inputs and outputs"),
+        inputsOutputs(execution));
+    }
   }
 
   function say(text, kind) {
@@ -378,9 +384,29 @@ function inputsOutputs(execution) {
     h("h3", {}, "Inputs"), jsonBlock(execution.inputs, "No inputs."),
     h("h3", {}, "Flow outputs"), jsonBlock(execution.outputs, "No flow outputs.", "outputs"),
     h("h3", {}, "TaskRun outputs"),
-    withOutputs.length ? h("dl", { class: "outputs" }, withOutputs.map((tr) => [
+    withOutputs.length ? taskRunOutputs(withOutputs) :
+      h("p", { class: "muted" }, "No TaskRun outputs."));
+}
+
+// Each TaskRun's outputs; folded when there are many (a loop of 500 items), each then
+// drawn when it is opened.
+const UNFOLDED = 20;
+
+function taskRunOutputs(taskRuns) {
+  if (taskRuns.length <= UNFOLDED) {
+    return h("dl", { class: "outputs" }, taskRuns.map((tr) => [
       h("dt", {}, taskRunName(tr)), h("dd", {}, jsonBlock(tr.outputs, "")),
-    ])) : h("p", { class: "muted" }, "No TaskRun outputs."));
+    ]));
+  }
+  return h("div", { class: "outputs folded" }, taskRuns.map((tr) => {
+    const details = h("details", {}, h("summary", {}, taskRunName(tr)));
+    details.addEventListener("toggle", () => {
+      if (details.open && details.children.length === 1) {
+        details.append(jsonBlock(tr.outputs, ""));
+      }
+    });
+    return details;
+  }));
 }
 
 function jsonBlock(value, empty, id) {
