@@ -55,7 +55,7 @@ export async function render(main, _params, page) {
     }).catch(() => replace(recent, ""));
     const href = `/flows/${enc(flow.namespace)}/${enc(flow.id)}`;
     return h("tr", { dataset: { flow: `${flow.namespace}.${flow.id}` } },
-      h("td", {}, flow.namespace),
+      h("td", {}, link(`/namespaces/${enc(flow.namespace)}`, flow.namespace)),
       h("td", {}, link(href, flow.id)),
       h("td", { class: "muted" }, flow.description || ""),
       h("td", { class: "num" }, String(flow.revision)),
