@@ -30,8 +30,9 @@ import re
 import tempfile
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path, PurePosixPath
-from typing import Any, ClassVar, Literal
+from typing import IO, Any, ClassVar, Literal
 
 from pydantic import AliasChoices, Field, PrivateAttr, model_validator
 
@@ -417,6 +418,10 @@ def _rows(path: Path) -> Iterator[str]:
             yield line[:-1] if line.endswith("\n") else line
 
 
+def _encoded(text: str) -> bytes:
+    return text.encode("utf-8", errors="surrogateescape")
+
+
 def split_file(source: Path, target: Path, rule: SplitRule, separator: str, ext: str) -> int:
     """Split ``source`` into ``target/{index}{ext}`` files, each row followed by
     ``separator``; return how many files were written (an empty source gives none)."""
@@ -431,7 +436,7 @@ def split_file(source: Path, target: Path, rule: SplitRule, separator: str, ext:
     rows = size = 0
     try:
         for row in _rows(source):
-            data = (row + separator).encode("utf-8", errors="surrogateescape")
+            data = _encoded(row + separator)
             full = rows >= limit if kind == "rows" else size >= limit
             if out is None or full:
                 if out is not None:
@@ -449,25 +454,31 @@ def split_file(source: Path, target: Path, rule: SplitRule, separator: str, ext:
 
 
 def _partition(source: Path, target: Path, parts: int, separator: str, ext: str) -> int:
-    """Rows dealt round-robin into ``parts`` files; empty ones are dropped."""
-    chunks: list[list[bytes]] = [[] for _ in range(parts)]
-    for index, row in enumerate(_rows(source)):
-        chunks[index % parts].append((row + separator).encode("utf-8", errors="surrogateescape"))
-    kept = [chunk for chunk in chunks if chunk]
-    for index, chunk in enumerate(kept):
-        (target / f"{index}{ext}").write_bytes(b"".join(chunk))
+    """Rows dealt in turn into ``parts`` files; empty ones are dropped (the others keep
+    consecutive indexes)."""
+    paths = [target / f"part-{index}" for index in range(parts)]
+    with ExitStack() as stack:
+        outs = [stack.enter_context(path.open("wb")) for path in paths]
+        for index, row in enumerate(_rows(source)):
+            outs[index % parts].write(_encoded(row + separator))
+    kept = [path for path in paths if path.stat().st_size > 0]
+    for index, path in enumerate(kept):
+        path.rename(target / f"{index}{ext}")
     return len(kept)
 
 
 def _by_key(source: Path, target: Path, pattern: re.Pattern[str], sep: str, ext: str) -> int:
     """One file per value of the pattern's first group, in order of first appearance; rows
     that do not match are left out."""
-    files: dict[str, int] = {}
-    for row in _rows(source):
-        match = pattern.search(row)
-        if match is None or match.group(1) is None:
-            continue
-        index = files.setdefault(match.group(1), len(files))
-        with (target / f"{index}{ext}").open("ab") as out:
-            out.write((row + sep).encode("utf-8", errors="surrogateescape"))
-    return len(files)
+    with ExitStack() as stack:
+        outs: dict[str, IO[bytes]] = {}
+        for row in _rows(source):
+            match = pattern.search(row)
+            if match is None or match.group(1) is None:
+                continue
+            out = outs.get(match.group(1))
+            if out is None:
+                path = target / f"{len(outs)}{ext}"
+                out = outs[match.group(1)] = stack.enter_context(path.open("wb"))
+            out.write(_encoded(row + sep))
+        return len(outs)
