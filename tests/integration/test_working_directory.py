@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from headway.engine.engine import Engine
+from headway.engine.flows import FlowRepository, LocalFlow
 from headway.errors import HeadwayError
 from headway.flows.loader import parse_flow
 from headway.plugins.flowable.working_directory import MAX_ROUNDS
@@ -285,3 +287,51 @@ tasks:
     with pytest.raises(HeadwayError) as error:
         parse_flow(flow, file="bad.yaml", task_types=default_registry())
     assert "escapes the working directory" in str(error.value)
+
+
+async def test_a_killed_group_leaves_its_directory_to_the_sweep(tmp_path: Path) -> None:
+    flow_text = """
+id: killed
+namespace: company.team
+tasks:
+  - id: wdir
+    type: io.kestra.plugin.core.flow.WorkingDirectory
+    tasks:
+      - id: long
+        type: io.kestra.plugin.scripts.shell.Commands
+        commands: ["sleep 30"]
+"""
+    settings = Settings.load({"home": tmp_path, "lease_seconds": 5.0}, environ={})
+    store = open_store(f"sqlite:///{tmp_path / 'headway.db'}")
+    await store.open()
+    registry = default_registry()
+    repo = FlowRepository(
+        store,
+        registry,
+        tenant=settings.tenant,
+        local={("company.team", "killed"): LocalFlow(flow_text, "killed.yaml")},
+    )
+    engine = Engine(store, settings, registry=registry, flows=repo)
+    engine.worker.working_dirs = tmp_path / "working-dirs"
+    await engine.start()
+    try:
+        flow, revision = await repo.latest("company.team", "killed")
+        created = await engine.executor.create_execution(flow, revision, {})
+        directory = engine.worker.working_dirs / created.id
+        for _ in range(500):
+            execution = await store.get_execution(created.id)
+            assert execution is not None
+            running = {tr.task_id for tr in execution.task_runs if tr.current is State.RUNNING}
+            if "long" in running:
+                break
+            await asyncio.sleep(0.01)
+        assert await asyncio.to_thread(directory.is_dir)
+        assert await engine.worker.sweep_working_dirs() == []  # still running: kept
+        await engine.executor.request(created.id, "kill", {})
+        done = await engine.wait(created.id)
+        assert done.current is State.KILLED
+        assert await engine.worker.sweep_working_dirs() == [created.id]
+        assert not await asyncio.to_thread(directory.exists)
+    finally:
+        await engine.stop()
+        await store.close()

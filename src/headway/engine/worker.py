@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import shutil
 import socket
 import tempfile
 import traceback
@@ -48,6 +49,9 @@ STARTED_AFTER = 0.05
 # A running TaskRun's log lines are committed this often (seconds).
 LOGS_EVERY = 0.5
 
+# How often the directories of ended WorkingDirectory groups are looked for (seconds).
+SWEEP_EVERY = 600.0
+
 # Keys of every task that are not properties to render before ``run``.
 _NOT_RENDERED = frozenset(
     {
@@ -71,6 +75,10 @@ def default_working_dirs() -> Path:
     """Where WorkingDirectory groups keep their directories by default: under the system's
     temporary directory, so they outlive a crash of the process (not a reboot)."""
     return Path(tempfile.gettempdir()) / f"headway-{os.getuid()}-working-dirs"
+
+
+def _listed(root: Path) -> list[str]:
+    return sorted(entry.name for entry in root.iterdir()) if root.is_dir() else []
 
 
 def worker_id() -> str:
@@ -116,6 +124,7 @@ class Worker:
 
     async def run(self, stop: asyncio.Event) -> None:
         heartbeat = asyncio.create_task(self._heartbeat(stop))
+        await self.sweep_working_dirs()
         try:
             while not stop.is_set():
                 # Cleared before claiming, so work enqueued while we claim is not missed.
@@ -140,6 +149,19 @@ class Worker:
                 task.cancel()
             if self.running:
                 await asyncio.gather(*self.running.values(), return_exceptions=True)
+
+    async def sweep_working_dirs(self) -> list[str]:
+        """Remove the shared directories of WorkingDirectory groups whose execution has ended
+        (a kill ends a group without its teardown); return their execution ids. Directories
+        of executions this store does not know are left alone."""
+        names = await asyncio.to_thread(_listed, self.working_dirs)
+        removed: list[str] = []
+        for name in names:
+            execution = await self.store.get_execution(name)
+            if execution is not None and execution.current.terminal:
+                await asyncio.to_thread(shutil.rmtree, self.working_dirs / name, True)
+                removed.append(name)
+        return removed
 
     def _spawn(self, item: QueuedTaskRun) -> None:
         task = asyncio.create_task(self._execute(item))
@@ -182,10 +204,15 @@ class Worker:
 
     async def _heartbeat(self, stop: asyncio.Event) -> None:
         interval = self.lease.total_seconds() / 3
+        loop = asyncio.get_running_loop()
+        next_sweep = loop.time() + SWEEP_EVERY
         while not stop.is_set():
             await asyncio.sleep(interval)
             if self.running:
                 await self.store.renew_leases(self.id, list(self.running), utcnow() + self.lease)
+            if loop.time() >= next_sweep:
+                next_sweep = loop.time() + SWEEP_EVERY
+                await self.sweep_working_dirs()
 
     def cancel(self, task_run_ids: list[str]) -> None:
         """Stop running TaskRuns (a kill); they report KILLED."""
