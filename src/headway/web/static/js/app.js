@@ -54,7 +54,9 @@ async function route() {
     } catch (error) {
       if (page.alive()) replace(main, h("h1", {}, "Error"), errorBox(error));
     }
-    if (page.alive() && document.activeElement === document.body) main.focus();
+    if (page.alive() && document.activeElement === document.body) {
+      main.focus({ preventScroll: true });
+    }
     return;
   }
   markNav(null);

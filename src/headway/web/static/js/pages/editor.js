@@ -109,6 +109,7 @@ export async function render(main, params, page) {
       doSave();
     }
   });
+  editor.textarea.setSelectionRange(0, 0);
   editor.textarea.focus();
   validate();
 }
