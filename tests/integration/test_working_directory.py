@@ -335,3 +335,21 @@ tasks:
     finally:
         await engine.stop()
         await store.close()
+
+
+def test_a_task_named_like_an_internal_step_is_refused() -> None:
+    flow = """
+id: clash
+namespace: company.team
+tasks:
+  - id: wdir
+    type: io.kestra.plugin.core.flow.WorkingDirectory
+    tasks:
+      - {id: x, type: io.kestra.plugin.core.log.Log, message: x}
+  - id: wdir_teardown
+    type: io.kestra.plugin.core.log.Log
+    message: y
+"""
+    with pytest.raises(HeadwayError) as error:
+        parse_flow(flow, file="clash.yaml", task_types=default_registry())
+    assert "task id 'wdir_teardown' is taken by an internal step of task 'wdir'" in str(error.value)

@@ -190,9 +190,32 @@ def check_flow(flow: Flow) -> list[Finding]:
                     "a flow cannot call itself",
                 )
             )
+    out += _internal_ids_taken(flow)
     for i, inp in enumerate(flow.inputs):
         out += check_input(i, inp)
     return out
+
+
+def _internal_ids_taken(flow: Flow) -> list[Finding]:
+    """A task whose id is that of an internal step of another task (ForEachItem's
+    ``<id>_split``, WorkingDirectory's ``<id>_setup``, ...): the engine would mix them up."""
+    written = list(iter_tasks(flow))
+    seen = {id(task) for _, task in written}
+    internal: dict[str, str] = {}
+    for _, task in written:
+        for tasks in task.child_task_lists():
+            for step in tasks:
+                if id(step) not in seen:
+                    internal[step.id] = task.id
+    return [
+        Finding(
+            path,
+            f"task id '{task.id}' is taken by an internal step of task '{internal[task.id]}'"
+            " (rename the task)",
+        )
+        for path, task in written
+        if task.id in internal
+    ]
 
 
 def check_input(index: int, inp: InputBase) -> list[Finding]:
