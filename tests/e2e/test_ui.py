@@ -428,6 +428,15 @@ def test_executions_list_filters_on_the_server(page: Page) -> None:
     page.get_by_label("State").select_option("FAILED")
     expect(page.locator(".empty")).to_contain_text("No execution matches")
 
+    # Bulk: select the successful runs of hello and try to restart them: refused, each
+    # with the API's reason.
+    page.goto("/executions?flowId=hello&state=SUCCESS")
+    page.get_by_label("Select all").check()
+    bulk = page.locator("#bulk")
+    expect(bulk).to_contain_text("selected")
+    bulk.get_by_role("button", name="Restart").click()
+    expect(page.locator("#notices")).to_contain_text("only a FAILED or KILLED execution")
+
 
 def test_namespace_kv_and_files(page: Page, server: Server) -> None:
     from playwright.sync_api import expect
@@ -504,6 +513,21 @@ def test_dark_theme_toggle_and_keyboard(page: Page) -> None:
     expect(page.locator("dialog #exec-name")).to_be_focused()
     page.keyboard.press("Escape")
     expect(page.locator("dialog")).to_have_count(0)
+
+
+def test_delete_a_flow(page: Page, server: Server) -> None:
+    from playwright.sync_api import expect
+
+    doomed = SCHEDULED.replace("ui-scheduled", "ui-doomed")
+    created = server.api(
+        "POST", "/flows", content=doomed, headers={"Content-Type": "application/x-yaml"}
+    )
+    assert created.status_code == 200, created.text
+    page.goto("/flows/ui.tests/ui-doomed")
+    page.get_by_role("button", name="Delete").click()
+    page.get_by_role("dialog").get_by_role("button", name="Delete").click()
+    expect(page).to_have_url(re.compile(r"/flows$"))
+    assert server.api("GET", "/flows/ui.tests/ui-doomed").status_code == 404
 
 
 def test_home_shows_the_last_day(page: Page) -> None:

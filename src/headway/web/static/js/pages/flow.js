@@ -4,6 +4,7 @@ import { enc, get, request } from "../api.js";
 import { errorBox, navigate, notify } from "../app.js";
 import { h, link, formatDate, formatMillis, replace, stateMillis } from "../dom.js";
 import { badge } from "../states.js";
+import { formDialog } from "../components/dialog.js";
 import { openExecuteDialog } from "../components/execute-dialog.js";
 import { sideBySide, unified } from "../components/diff.js";
 import { tabs } from "../components/tabs.js";
@@ -24,6 +25,7 @@ export async function render(main, [namespace, id], page) {
           link(`/flows?namespace=${enc(namespace)}`, namespace)),
         h("h1", {}, flow.id, " ", h("span", { class: "tag" }, `revision ${flow.revision}`))),
       h("div", { class: "actions" },
+        h("button", { type: "button", class: "danger", onClick: () => remove(flow) }, "Delete"),
         h("a", { href: `${base}/edit`, "data-link": true, class: "button" }, "Edit"),
         execute)),
     flow.description ? h("p", { class: "lead" }, flow.description) : null,
@@ -35,6 +37,23 @@ export async function render(main, [namespace, id], page) {
       ["Executions", () => executions(namespace, id, page)],
     ], page.query.get("tab")));
   if (page.query.get("execute")) openExecuteDialog(flow);
+}
+
+function remove(flow) {
+  formDialog({
+    title: `Delete ${flow.namespace}.${flow.id}?`,
+    body: h("p", {}, "The flow is deleted with its triggers; its executions stay."),
+    submitLabel: "Delete",
+    onSubmit: async () => {
+      try {
+        await request("DELETE", `/flows/${enc(flow.namespace)}/${enc(flow.id)}`);
+        notify(`Deleted ${flow.namespace}.${flow.id}`, "success");
+        navigate("/flows");
+      } catch (error) {
+        notify(error.message, "error");
+      }
+    },
+  });
 }
 
 function revisions(namespace, id, latest, page) {
