@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from .conftest import Cli
 from .ui_support import SCREENSHOTS, Server, chromium_path, headway_server, require_browser
 
 if TYPE_CHECKING:
@@ -214,6 +215,40 @@ def test_editor_shows_the_error_at_its_line_then_saves(page: Page) -> None:
     page.get_by_role("row", name=re.compile("^1 ")).get_by_role("button", name="Restore").click()
     expect(page.locator("h1")).to_contain_text("revision 3")
     expect(page.locator(".lead")).to_have_text("Logs, sleeps, logs again.")
+
+
+def test_editor_completes_types_and_keys_from_the_schema(page: Page, tmp_path: Path) -> None:
+    """Completion uses the schema at /api/v1/plugins/schemas/flow (Kestra's path); until the
+    server has that route, the test serves `headway schema`'s output there."""
+    from playwright.sync_api import expect
+
+    schema = Cli(tmp_path / "home").run("schema")
+    assert schema.returncode == 0, schema.stderr
+    page.route(
+        "**/api/v1/plugins/schemas/flow",
+        lambda route: route.fulfill(
+            status=200, content_type="application/json", body=schema.stdout
+        ),
+    )
+    page.goto("/flows/new")
+    editor = page.locator("#flow-source")
+    editor.fill("id: typed\nnamespace: demo\ntasks:\n  - id: hello\n    ")
+    editor.press("Control+End")
+    page.keyboard.type("type: io.kestra.plugin.core.log.Lo")
+    listbox = page.get_by_role("listbox", name="Suggestions")
+    expect(listbox.get_by_role("option").first).to_have_text("io.kestra.plugin.core.log.Log")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")
+    page.keyboard.type("    mess")
+    expect(listbox.get_by_role("option").first).to_have_text("message")
+    shot(page, "editor-completion")
+    page.keyboard.press("Tab")
+    page.keyboard.type('"hi"')
+    expect(editor).to_have_value(
+        "id: typed\nnamespace: demo\ntasks:\n  - id: hello\n"
+        '    type: io.kestra.plugin.core.log.Log\n    message: "hi"'
+    )
+    expect(page.locator("#validation-status")).to_have_text(re.compile("Valid"))
 
 
 def test_execute_dialog_runs_the_flow_and_logs_arrive_live(

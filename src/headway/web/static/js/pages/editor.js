@@ -3,6 +3,7 @@
 import { enc, get, request } from "../api.js";
 import { navigate, notify } from "../app.js";
 import { h, link, replace } from "../dom.js";
+import { attachCompletion, vocabulary } from "../components/completion.js";
 import { highlightLine } from "../components/yaml.js";
 
 const TEMPLATE = `id: my-flow
@@ -44,8 +45,8 @@ export async function render(main, params, page) {
         editing ? h("a", { href: `/flows/${enc(namespace)}/${enc(id)}`, "data-link": true,
           class: "button" }, "Cancel") : null,
         save)),
-    h("p", { class: "hint" }, "Ctrl+S saves. Tab indents; press Escape, then Tab, to leave " +
-      "the editor."),
+    h("p", { class: "hint" }, "Ctrl+S saves, Ctrl+Space suggests. Tab indents; press Escape, " +
+      "then Tab, to leave the editor."),
     editor.element, problems);
 
   let timer = null;
@@ -109,6 +110,11 @@ export async function render(main, params, page) {
       doSave();
     }
   });
+  // Completion, when the server gives the schema of the language.
+  get("/plugins/schemas/flow").then((schema) => {
+    if (page.alive()) attachCompletion(editor.textarea, editor.element, editor.stack,
+      vocabulary(schema));
+  }).catch(() => {});
   editor.textarea.setSelectionRange(0, 0);
   editor.textarea.focus();
   validate();
@@ -129,8 +135,8 @@ function yamlEditor(source) {
   const numbers = h("div", { class: "gutter-lines" });
   const gutter = h("div", { class: "editor-gutter", "aria-hidden": "true" }, numbers);
   const backdrop = h("div", { class: "editor-backdrop", "aria-hidden": "true" });
-  const element = h("div", { class: "editor" }, gutter,
-    h("div", { class: "editor-stack" }, backdrop, textarea));
+  const stack = h("div", { class: "editor-stack" }, backdrop, textarea);
+  const element = h("div", { class: "editor" }, gutter, stack);
   let marks = new Map();
 
   function draw() {
@@ -175,6 +181,7 @@ function yamlEditor(source) {
 
   return {
     element,
+    stack,
     textarea,
     value: () => textarea.value,
     mark(problems) {
