@@ -302,6 +302,11 @@ def test_execute_dialog_runs_the_flow_and_logs_arrive_live(
     expect(logs).to_contain_text("No line matches")
     page.locator("#log-level").select_option("INFO")
     expect(logs).to_contain_text("second for Ada")
+
+    # The FILE input: a preview through the API (its message until the route exists).
+    files = page.locator(".files-out li").filter(has_text="note.txt")
+    files.get_by_role("button", name="Preview").click()
+    expect(files.locator(".file-preview")).to_contain_text(re.compile(r"uploaded text|Preview: .+"))
     shot(page, "execution-done")
 
 

@@ -1,7 +1,7 @@
 // An execution: its state live (SSE), the Gantt and the list of its TaskRuns with their
 // attempts, logs that follow live, inputs and outputs, and the actions kill, resume (with
 // the pause's onResume inputs), restart and replay.
-import { enc, follow, get, request } from "../api.js";
+import { download, enc, follow, get, getText, request } from "../api.js";
 import { navigate, notify } from "../app.js";
 import {
   h, link, formatDate, formatMillis, isEmpty, pretty, replace, stateMillis,
@@ -383,10 +383,11 @@ function attempts(tr) {
 function inputsOutputs(execution) {
   const withOutputs = (execution.taskRunList || []).filter((tr) => !isEmpty(tr.outputs));
   return h("div", { class: "kv-grid" },
-    h("h3", {}, "Inputs"), jsonBlock(execution.inputs, "No inputs."),
-    h("h3", {}, "Flow outputs"), jsonBlock(execution.outputs, "No flow outputs.", "outputs"),
+    h("h3", {}, "Inputs"), jsonBlock(execution.inputs, "No inputs.", null, execution.id),
+    h("h3", {}, "Flow outputs"),
+    jsonBlock(execution.outputs, "No flow outputs.", "outputs", execution.id),
     h("h3", {}, "TaskRun outputs"),
-    withOutputs.length ? taskRunOutputs(withOutputs) :
+    withOutputs.length ? taskRunOutputs(withOutputs, execution.id) :
       h("p", { class: "muted" }, "No TaskRun outputs."));
 }
 
@@ -394,26 +395,64 @@ function inputsOutputs(execution) {
 // drawn when it is opened.
 const UNFOLDED = 20;
 
-function taskRunOutputs(taskRuns) {
+function taskRunOutputs(taskRuns, executionId) {
   if (taskRuns.length <= UNFOLDED) {
     return h("dl", { class: "outputs" }, taskRuns.map((tr) => [
-      h("dt", {}, taskRunName(tr)), h("dd", {}, jsonBlock(tr.outputs, "")),
+      h("dt", {}, taskRunName(tr)), h("dd", {}, jsonBlock(tr.outputs, "", null, executionId)),
     ]));
   }
   return h("div", { class: "outputs folded" }, taskRuns.map((tr) => {
     const details = h("details", {}, h("summary", {}, taskRunName(tr)));
     details.addEventListener("toggle", () => {
       if (details.open && details.children.length === 1) {
-        details.append(jsonBlock(tr.outputs, ""));
+        details.append(jsonBlock(tr.outputs, "", null, executionId));
       }
     });
     return details;
   }));
 }
 
-function jsonBlock(value, empty, id) {
+function jsonBlock(value, empty, id, executionId) {
   if (isEmpty(value)) return h("p", { class: "muted" }, empty);
-  return h("pre", { class: "json", id: id || null }, pretty(value));
+  const files = filesIn(value);
+  return [h("pre", { class: "json", id: id || null }, pretty(value)),
+    files.length ? h("ul", { class: "files-out" }, files.map((uri) =>
+      fileItem(executionId, uri))) : null];
+}
+
+// Files of the execution (kestra:/// URIs) in inputs and outputs, wherever they are.
+function filesIn(value, found = []) {
+  if (typeof value === "string" && value.startsWith("kestra:///")) found.push(value);
+  else if (value && typeof value === "object") {
+    for (const item of Object.values(value)) filesIn(item, found);
+  }
+  return found;
+}
+
+// A file: preview (its first lines) and download, through the API's execution file
+// routes (Kestra's paths).
+const PREVIEW_BYTES = 10000;
+
+function fileItem(executionId, uri) {
+  const name = uri.split("/").pop();
+  const path = `/executions/${enc(executionId)}/file?path=${enc(uri)}`;
+  const view = h("div", { class: "file-preview" });
+  return h("li", {},
+    h("span", { class: "mono" }, name), " ",
+    h("button", { type: "button", class: "small", onClick: async () => {
+      try {
+        const text = await getText(`/executions/${enc(executionId)}/file`, { path: uri });
+        replace(view, h("pre", { class: "json" }, text.length > PREVIEW_BYTES ?
+          `${text.slice(0, PREVIEW_BYTES)}\n… (${text.length} characters in all)` : text));
+      } catch (error) {
+        replace(view, h("p", { class: "field-error" }, `Preview: ${error.message}`));
+      }
+    } }, "Preview"), " ",
+    h("button", { type: "button", class: "small", onClick: () =>
+      download(path, name).catch((error) =>
+        replace(view, h("p", { class: "field-error" }, `Download: ${error.message}`))) },
+    "Download"),
+    view);
 }
 
 // The task of a flow (as JSON) with this id, wherever it is nested.
