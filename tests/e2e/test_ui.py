@@ -89,6 +89,8 @@ tasks:
 """
 
 
+ALL_INPUTS = (Path(__file__).parent / "ui_all_inputs.yaml").read_text()
+
 SCHEDULED = """\
 id: ui-scheduled
 namespace: ui.tests
@@ -308,6 +310,30 @@ def test_execute_dialog_runs_the_flow_and_logs_arrive_live(
     files.get_by_role("button", name="Preview").click()
     expect(files.locator(".file-preview")).to_contain_text(re.compile(r"uploaded text|Preview: .+"))
     shot(page, "execution-done")
+
+
+def test_execute_dialog_sends_every_input_type(page: Page, server: Server) -> None:
+    from playwright.sync_api import expect
+
+    created = server.api(
+        "POST", "/flows", content=ALL_INPUTS, headers={"Content-Type": "application/x-yaml"}
+    )
+    assert created.status_code == 200, created.text
+    page.goto("/flows/ui.tests/ui-all-inputs?execute=1")
+    dialog = page.locator("dialog")
+    expect(dialog.locator("#exec-dt")).to_have_value(re.compile(r"^2026-01-0[12]T"))
+    expect(dialog.get_by_role("checkbox", name="b", exact=True)).to_be_checked()
+    expect(dialog.get_by_role("textbox", name="sec", exact=True)).to_have_attribute(
+        "type", "password"
+    )
+    shot(page, "execute-dialog-all-inputs")
+    dialog.get_by_role("spinbutton", name="i", exact=True).fill("41")
+    dialog.get_by_role("button", name="Execute").click()
+    expect(page.locator("#execution-state")).to_have_text("SUCCESS")
+    expect(page.locator("#logs")).to_contain_text("42 true x,z 2 1")
+    inputs = page.locator(".kv-grid pre").first
+    expect(inputs).to_contain_text('"dt": "2026-01-02T03:04:05')
+    expect(inputs).to_contain_text('"dur": "PT5M"')
 
 
 def test_approve_a_paused_execution_from_home(page: Page) -> None:

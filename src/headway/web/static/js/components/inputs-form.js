@@ -63,8 +63,9 @@ function field(input, prefix) {
   if (required && type !== "BOOLEAN" && type !== "BOOL") control.required = true;
   const label = h("label", { for: id },
     input.displayName || input.id,
-    required ? h("span", { class: "required", title: "required" }, " *") : null,
-    h("span", { class: "input-type" }, type));
+    required ? h("span", { class: "required", title: "required", "aria-hidden": "true" },
+      " *") : null,
+    h("span", { class: "input-type", "aria-hidden": "true" }, type));
   const row = h("div", { class: "field", dataset: { input: input.id, type } },
     label, control,
     input.description ? h("span", { class: "hint" }, input.description) : null,
@@ -128,8 +129,8 @@ function controlFor(type, input, id) {
     return { control, value: () => (control.files && control.files[0]) || undefined };
   }
   // JSON, YAML, ARRAY and anything newer: text, parsed as JSON where it parses.
-  const initial = defaults === undefined ? "" :
-    typeof defaults === "string" ? defaults : pretty(defaults);
+  const initial = defaults === undefined ? "" : typeof defaults === "string" ? defaults :
+    Array.isArray(defaults) ? JSON.stringify(defaults) : pretty(defaults);
   const control = h("textarea", { id, name, rows: 4, spellcheck: false, class: "mono" });
   control.value = initial;
   return {
