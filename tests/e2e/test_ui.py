@@ -89,7 +89,76 @@ tasks:
 """
 
 
-ALL_INPUTS = (Path(__file__).parent / "ui_all_inputs.yaml").read_text()
+ALL_INPUTS = """\
+id: ui-all-inputs
+namespace: ui.tests
+inputs:
+  - id: s
+    type: STRING
+    defaults: text
+  - id: i
+    type: INT
+    defaults: 3
+    min: 1
+  - id: f
+    type: FLOAT
+    defaults: 1.5
+  - id: b
+    type: BOOLEAN
+    defaults: true
+  - id: dt
+    type: DATETIME
+    defaults: "2026-01-02T03:04:05Z"
+  - id: d
+    type: DATE
+    defaults: "2026-01-02"
+  - id: t
+    type: TIME
+    defaults: "03:04:05"
+  - id: dur
+    type: DURATION
+    defaults: PT5M
+  - id: j
+    type: JSON
+    defaults: '{"a": 1}'
+  - id: y
+    type: YAML
+    defaults: "a: 1"
+  - id: u
+    type: URI
+    defaults: https://example.com/x
+  - id: e
+    type: EMAIL
+    defaults: ada@example.com
+  - id: sec
+    type: SECRET
+    defaults: hunter2
+  - id: arr
+    type: ARRAY
+    itemType: INT
+    defaults: [1, 2]
+  - id: sel
+    type: SELECT
+    values: [a, b]
+    defaults: b
+  - id: ms
+    type: MULTISELECT
+    values: [x, y, z]
+    defaults: [x, z]
+  - id: en
+    type: ENUM
+    values: [p, q]
+    defaults: q
+  - id: file
+    type: FILE
+    required: false
+tasks:
+  - id: show
+    type: io.kestra.plugin.core.log.Log
+    message: >-
+      {{ inputs.i + 1 }} {{ inputs.b }} {{ inputs.ms | join(',') }}
+      {{ inputs.arr | length }} {{ inputs.j.a }}
+"""
 
 SCHEDULED = """\
 id: ui-scheduled
