@@ -9,7 +9,6 @@ import os
 
 import click
 
-from headway.cli.remote import RemoteInvalidError
 from headway.errors import FlowInvalidError, HeadwayError, InputInvalidError
 
 EXIT_OK = 0
@@ -32,12 +31,13 @@ def run_guarded(command: click.Command) -> int:
     except click.ClickException as exc:
         exc.show()
         return EXIT_INVALID if isinstance(exc, click.UsageError) else exc.exit_code
-    except (FlowInvalidError, InputInvalidError, RemoteInvalidError) as exc:
+    except (FlowInvalidError, InputInvalidError) as exc:
         click.echo(f"error: {exc.message}", err=True)
         return EXIT_INVALID
     except HeadwayError as exc:
         click.echo(f"error: {exc.message}", err=True)
-        return EXIT_FAILED
+        # A server's 422 (headway.cli.remote) is bad input, as locally.
+        return EXIT_INVALID if getattr(exc, "invalid_input", False) else EXIT_FAILED
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         return 130

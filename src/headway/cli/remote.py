@@ -27,6 +27,8 @@ class RemoteError(HeadwayError):
 class RemoteInvalidError(RemoteError):
     """The server found the request invalid (a flow, inputs): exit code 2, as locally."""
 
+    invalid_input = True
+
 
 class Remote:
     def __init__(self, url: str, token: str = "") -> None:
