@@ -405,6 +405,29 @@ def test_execute_dialog_sends_every_input_type(page: Page, server: Server) -> No
     expect(inputs).to_contain_text('"dur": "PT5M"')
 
 
+def test_pause_a_running_execution_then_resume_it(page: Page, server: Server) -> None:
+    from playwright.sync_api import expect
+
+    if server.api("GET", "/flows/ui.tests/ui-live").status_code == 404:
+        created = server.api(
+            "POST", "/flows", content=LIVE, headers={"Content-Type": "application/x-yaml"}
+        )
+        assert created.status_code == 200, created.text
+    started = server.api(
+        "POST", "/executions/ui.tests/ui-live", files={"data": ("n.txt", b"n")}, data={"who": "P"}
+    )
+    assert started.status_code == 200, started.text
+    page.goto(f"/executions/{started.json()['id']}")
+    expect(page.locator("#execution-state")).to_have_text("RUNNING")
+    page.get_by_role("button", name="Pause").click()
+    # The running task finishes, then the execution waits.
+    expect(page.locator("#execution-state")).to_have_text("PAUSED", timeout=15_000)
+    expect(page.locator("#logs")).not_to_contain_text("second for P")
+    page.locator("#resume").get_by_role("button", name="Resume").click()
+    expect(page.locator("#execution-state")).to_have_text("SUCCESS")
+    expect(page.locator("#logs")).to_contain_text("second for P")
+
+
 def test_approve_a_paused_execution_from_home(page: Page) -> None:
     from playwright.sync_api import expect
 

@@ -119,6 +119,8 @@ export async function render(main, [id], page) {
   }
 
   const actions = {
+    pause: () => act("Pause", "POST", `/executions/${enc(id)}/pause`),
+    forceRun: () => act("Force run", "POST", `/executions/${enc(id)}/force-run`),
     labels: () => {
       const key = h("input", { id: "label-key", required: true });
       const value = h("input", { id: "label-value" });
@@ -278,7 +280,8 @@ function header(execution, actions) {
   const state = execution.state.current;
   const terminal = isTerminal(state);
   const button = (label, onClick, extra = {}) =>
-    h("button", { type: "button", id: `action-${label.toLowerCase()}`, onClick, ...extra }, label);
+    h("button", { type: "button", id: `action-${label.toLowerCase().replace(/ /g, "-")}`,
+      onClick, ...extra }, label);
   return [
     h("div", {},
       h("p", { class: "crumbs" }, link("/executions", "Executions"), " / ",
@@ -296,6 +299,12 @@ function header(execution, actions) {
           execution.parentId)] : null)),
     h("div", { class: "actions" },
       state === "PAUSED" ? button("Resume", actions.resume, { class: "primary" }) : null,
+      state === "RUNNING" ? button("Pause", actions.pause, {
+        title: "Running tasks finish; no new task starts until it is resumed",
+      }) : null,
+      state === "QUEUED" || state === "CREATED" ? button("Force run", actions.forceRun, {
+        title: "Start it now, despite its flow's concurrency limit",
+      }) : null,
       terminal ? null : button("Kill", actions.kill, { class: "danger" }),
       button("Restart", actions.restart, {
         title: "Run the failed TaskRuns of this execution again",
