@@ -15,6 +15,7 @@ import { statesByTask, topology } from "../components/topology.js";
 import { tabs } from "../components/tabs.js";
 
 const PAUSED_POLL_MS = 3000;
+const ACTION_POLLS = 25;
 
 export async function render(main, [id], page) {
   let execution = await get(`/executions/${enc(id)}`);
@@ -242,25 +243,28 @@ export async function render(main, [id], page) {
       deleted: () => say("This execution was deleted.", "error"),
     });
   }
-  function watchChange(from, delay) {
+  // After an action, the change is looked for a minute at most; while paused, as long as
+  // the page is shown.
+  function watchChange(from, delay, tries = Infinity) {
     clearTimeout(watchTimer);
+    if (tries <= 0) return;
     watchTimer = setTimeout(async () => {
       try {
         const next = await get(`/executions/${enc(id)}`);
         if (!page.alive()) return;
         if (signature(next) === from) {
-          watchChange(from, Math.min(delay * 2, PAUSED_POLL_MS));
+          watchChange(from, Math.min(delay * 2, PAUSED_POLL_MS), tries - 1);
           return;
         }
         update(next);
         startFollowing();
         logs.restart();
       } catch {
-        watchChange(from, PAUSED_POLL_MS);
+        watchChange(from, PAUSED_POLL_MS, tries - 1);
       }
     }, delay);
   }
-  refollow = () => watchChange(signature(execution), 150);
+  refollow = () => watchChange(signature(execution), 150, ACTION_POLLS);
   update(execution);
   startFollowing();
   page.onLeave(() => {
