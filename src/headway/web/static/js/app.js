@@ -57,6 +57,10 @@ async function route() {
     if (page.alive() && document.activeElement === document.body) {
       main.focus({ preventScroll: true });
     }
+    if (page.alive()) {
+      const title = main.querySelector("h1");
+      document.title = title ? `${title.textContent} · Headway` : "Headway";
+    }
     return;
   }
   markNav(null);

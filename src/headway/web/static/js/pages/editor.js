@@ -78,6 +78,14 @@ export async function render(main, params, page) {
       p.line ? ": " : null, p.message)));
   }
 
+  // Closing the tab or reloading with unsaved changes asks first.
+  let saved = editor.value();
+  const guard = (event) => {
+    if (editor.value() !== saved) event.preventDefault();
+  };
+  addEventListener("beforeunload", guard);
+  page.onLeave(() => removeEventListener("beforeunload", guard));
+
   editor.textarea.addEventListener("input", () => {
     clearTimeout(timer);
     status.className = "validation-status";
@@ -90,11 +98,12 @@ export async function render(main, params, page) {
     clearTimeout(timer);
     save.disabled = true;
     try {
-      const saved = editing ?
+      const answer = editing ?
         await request("PUT", `/flows/${enc(namespace)}/${enc(id)}`, { yaml: editor.value() }) :
         await request("POST", "/flows", { yaml: editor.value() });
-      notify(`Saved ${saved.namespace}.${saved.id}, revision ${saved.revision}`, "success");
-      navigate(`/flows/${enc(saved.namespace)}/${enc(saved.id)}`);
+      notify(`Saved ${answer.namespace}.${answer.id}, revision ${answer.revision}`, "success");
+      saved = editor.value();
+      navigate(`/flows/${enc(answer.namespace)}/${enc(answer.id)}`);
     } catch (error) {
       const found = (error.body && error.body.problems) || [];
       show(found.length ? found : [{ message: error.message }]);
