@@ -42,6 +42,11 @@ class S3Storage(Storage):
     def __init__(self, config: S3Config) -> None:
         if not config.bucket:
             raise StorageError("S3 storage needs a bucket (HEADWAY_STORAGE_S3_BUCKET)")
+        if config.endpoint and not config.endpoint.startswith(("http://", "https://")):
+            raise StorageError(
+                f"S3 endpoint {config.endpoint!r} must be an http:// or https:// URL "
+                "(HEADWAY_STORAGE_S3_ENDPOINT)"
+            )
         self.config = config
         self._client: Any = None
         self._lock = threading.Lock()

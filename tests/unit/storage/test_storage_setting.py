@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from headway.settings import Settings, SettingsError
-from headway.storage import LocalStorage, S3Config, S3Storage, open_storage
+from headway.storage import LocalStorage, S3Config, S3Storage, StorageError, open_storage
 
 
 def test_storage_defaults_to_home(tmp_path: Path) -> None:
@@ -64,3 +64,9 @@ def test_bad_storage_settings_are_refused(tmp_path: Path) -> None:
         Settings.load(environ={**home, "HEADWAY_STORAGE_TYPE": "gcs"})
     with pytest.raises(SettingsError, match="needs a bucket"):
         Settings.load(environ={**home, "HEADWAY_STORAGE_TYPE": "s3"})
+
+
+def test_a_bad_s3_endpoint_is_refused(tmp_path: Path) -> None:
+    environ = {**S3_ENV, "HEADWAY_HOME": str(tmp_path), "HEADWAY_STORAGE_S3_ENDPOINT": "minio:9000"}
+    with pytest.raises(StorageError, match="S3 endpoint 'minio:9000' must be an http"):
+        open_storage(Settings.load(environ=environ))

@@ -12,7 +12,7 @@ from typing import IO
 
 from headway.errors import TaskFailure
 from headway.plugins.base import RunContext
-from headway.storage.uris import SCHEME
+from headway.storage.uris import SCHEME, StorageError
 
 # The text of files is UTF-8; bytes that are not survive a read and a write unchanged.
 ENCODING = "utf-8"
@@ -45,7 +45,10 @@ async def scratch() -> AsyncIterator[Path]:
 async def fetch(ctx: RunContext, uri: str, prop: str, directory: Path, name: str) -> Path:
     """A local copy of the file at ``uri`` (of the property ``prop``), in ``directory``."""
     target = directory / name
-    await ctx.storage.download(checked_uri(uri, prop), target)
+    try:
+        await ctx.storage.download(checked_uri(uri, prop), target)
+    except StorageError as exc:
+        raise TaskFailure(f"property '{prop}': {exc.message}") from None
     return target
 
 
