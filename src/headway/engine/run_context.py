@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from headway import expressions
 from headway.engine.rendering import Renderer
 from headway.execution import LogEntry, TaskRun, utcnow
 from headway.masking import Masker
@@ -123,6 +125,10 @@ class TaskRunContext:
 
     def render_typed(self, template: str) -> Any:
         return self._renderer.render_typed(template)
+
+    def render_typed_with(self, template: str, variables: Mapping[str, Any]) -> Any:
+        context = {**self._renderer.variables, **variables}  # a few top-level names
+        return expressions.render_typed(template, context, self._renderer.functions)
 
     async def render_async(self, value: Any) -> Any:
         return await self._renderer.render_async(value)

@@ -8,7 +8,7 @@ they are done, its own end state (:class:`FlowableContext`, :class:`Advance`).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -140,6 +140,11 @@ class RunContext(Protocol):
 
     def render_typed(self, template: str) -> Any:
         """Render; a template that is a single ``{{ expr }}`` keeps the value's type."""
+        ...
+
+    def render_typed_with(self, template: str, variables: Mapping[str, Any]) -> Any:
+        """As :meth:`render_typed`, with ``variables`` added over the TaskRun's own (they
+        win), such as the fields of an item of a file."""
         ...
 
     async def render_async(self, value: Any) -> Any:

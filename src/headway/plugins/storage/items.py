@@ -3,8 +3,9 @@
 rendered for each item.
 
 The expression sees the fields of the item as variables (``{{ amount > 10 }}`` for the item
-``{"amount": 12}``), as in Kestra; unlike Kestra, it does not see the flow's variables
-(``inputs``, ``outputs``...): only the item's fields. Kept lines are written unchanged.
+``{"amount": 12}``) over the flow's own (``inputs``, ``outputs``...), as in Kestra: a field
+named like one of them hides it. Kept lines are written unchanged. Items are rendered in a
+thread, so functions that need I/O work in the expression too.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pydantic import Field
 
 from headway import expressions
 from headway.errors import ExpressionError, TaskFailure
+from headway.expressions.values import to_text
 from headway.plugins.base import Outputs, RunContext, RunnableTask
 from headway.plugins.storage.files import extension_of, fetch, open_text, read_lines, scratch
 from headway.plugins.storage.item_format import ItemFormatError, parse_item
@@ -40,9 +42,10 @@ def _variables(line: str, number: int) -> Mapping[str, Any]:
     return item
 
 
-def _render(expression: str, line: str, number: int) -> Any:
+def _render(ctx: RunContext, expression: str, line: str, number: int) -> Any:
+    """``expression`` rendered with the item's fields over the flow's variables."""
     try:
-        return expressions.render_typed(expression, _variables(line, number))
+        return ctx.render_typed_with(expression, _variables(line, number))
     except ExpressionError as exc:
         raise _ItemError(f"line {number}: {exc.message}") from None
 
@@ -73,13 +76,13 @@ class FilterItems(RunnableTask):
         async with scratch() as tmp:
             source = await fetch(ctx, self.from_, "from", tmp, "source")
             target = tmp / f"{self.id}{extension_of(self.from_, '.ion')}"
-            processed, dropped = await asyncio.to_thread(self._filter, source, target)
+            processed, dropped = await asyncio.to_thread(self._filter, ctx, source, target)
             uri = await ctx.storage.put_file(target.name, target)
         return {"uri": uri, "processedItemsTotal": processed, "droppedItemsTotal": dropped}
 
-    def _keep(self, line: str, number: int) -> bool:
+    def _keep(self, ctx: RunContext, line: str, number: int) -> bool:
         try:
-            result = _render(self.filter_condition, line, number)
+            result = _render(ctx, self.filter_condition, line, number)
         except _ItemError as exc:
             if self.error_or_null_behavior == "FAIL":
                 raise TaskFailure(f"filterCondition: {exc}", retryable=False) from None
@@ -93,14 +96,14 @@ class FilterItems(RunnableTask):
         match = _truthy(result)
         return match if self.filter_type == "INCLUDE" else not match
 
-    def _filter(self, source: Path, target: Path) -> tuple[int, int]:
+    def _filter(self, ctx: RunContext, source: Path, target: Path) -> tuple[int, int]:
         processed = dropped = 0
         with open_text(source) as src, open_text(target, "w") as out:
             for number, line in enumerate(read_lines(src), start=1):
                 if not line.strip():
                     continue
                 processed += 1
-                if self._keep(line, number):
+                if self._keep(ctx, line, number):
                     out.write(line + "\n")
                 else:
                     dropped += 1
@@ -137,7 +140,9 @@ class DeduplicateItems(RunnableTask):
         async with scratch() as tmp:
             source = await fetch(ctx, self.from_, "from", tmp, "source")
             target = tmp / f"{self.id}{extension_of(self.from_, '.ion')}"
-            keys, processed, dropped = await asyncio.to_thread(self._deduplicate, source, target)
+            keys, processed, dropped = await asyncio.to_thread(
+                self._deduplicate, ctx, source, target
+            )
             uri = await ctx.storage.put_file(target.name, target)
         return {
             "uri": uri,
@@ -146,20 +151,19 @@ class DeduplicateItems(RunnableTask):
             "droppedItemsTotal": dropped,
         }
 
-    def _key(self, line: str, number: int) -> str:
+    def _key(self, ctx: RunContext, line: str, number: int) -> str:
         try:
-            return expressions.render(self.expr, _variables(line, number))
-        except ExpressionError as exc:
-            raise TaskFailure(f"expr: line {number}: {exc.message}", retryable=False) from None
+            key = _render(ctx, self.expr, line, number)
         except _ItemError as exc:
             raise TaskFailure(f"expr: {exc}", retryable=False) from None
+        return to_text(key)  # the key as Kestra compares it: the rendered text
 
-    def _deduplicate(self, source: Path, target: Path) -> tuple[int, int, int]:
+    def _deduplicate(self, ctx: RunContext, source: Path, target: Path) -> tuple[int, int, int]:
         last: dict[str, int] = {}
         with open_text(source) as src:
             for number, line in enumerate(read_lines(src), start=1):
                 if line.strip():
-                    last[self._key(line, number)] = number
+                    last[self._key(ctx, line, number)] = number
         kept = set(last.values())
         processed = 0
         with open_text(source) as src, open_text(target, "w") as out:
