@@ -168,10 +168,7 @@ class NamespaceFileTree:
         if relative and await self.storage.delete(self.tenant, self.uri(relative)):
             return 1
         if not relative:
-            found = await self.storage.list(self.tenant, self.prefix)
-            for uri in found:
-                await self.storage.delete(self.tenant, uri)
-            return len(found)
+            return await self.storage.delete_prefix(self.tenant, self.prefix)
         return await self.storage.delete_prefix(self.tenant, self.uri(relative) + "/")
 
     # --- helpers ---------------------------------------------------------------------------
