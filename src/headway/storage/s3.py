@@ -65,7 +65,11 @@ class S3Storage(Storage):
                     region_name=c.region or None,
                     aws_access_key_id=c.access_key or None,
                     aws_secret_access_key=c.secret_key or None,
-                    config=Config(retries={"max_attempts": 3, "mode": "standard"}),
+                    config=Config(
+                        retries={"max_attempts": 3, "mode": "standard"},
+                        # MinIO, Ceph, Garage... serve buckets as paths, not host names.
+                        s3={"addressing_style": "path" if c.endpoint else "auto"},
+                    ),
                 )
             return self._client
 
