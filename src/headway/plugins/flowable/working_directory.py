@@ -137,20 +137,22 @@ class WorkingDirectory(HandledTask):
     def advance(self, ctx: FlowableContext) -> Advance:
         round_ = int(ctx.task_run.extra.get("round", 0))
         iteration = round_ or None
-        main = ctx.sequential(self._main, iteration=iteration)
+        # The group's tasks see its loop value as theirs (``taskrun.value``), as in Kestra.
+        value = ctx.task_run.value
+        main = ctx.sequential(self._main, value=value, iteration=iteration)
         if main.done is None:
             return main
-        close = ctx.sequential(self._close, iteration=iteration)
+        close = ctx.sequential(self._close, value=value, iteration=iteration)
         if close.done is None:
             return close
-        if _lost(ctx, iteration):
+        if _lost(ctx, value, iteration):
             if round_ + 1 < MAX_ROUNDS:
                 ctx.log(
                     "WARN",
                     "the group's working directory was lost: running the group again from its "
                     f"start (round {round_ + 2} of at most {MAX_ROUNDS})",
                 )
-                again = ctx.sequential(self._main, iteration=round_ + 1)
+                again = ctx.sequential(self._main, value=value, iteration=round_ + 1)
                 return Advance(create=again.create, extra={"round": round_ + 1})
             ctx.log("ERROR", f"the group's working directory was lost {MAX_ROUNDS} times")
         end = main.done
@@ -160,26 +162,28 @@ class WorkingDirectory(HandledTask):
             end = worst([end, close.done])
         outputs = None
         if self.output_files is not None:
-            teardown = _child(ctx, self._close[0].id, iteration)
+            teardown = _child(ctx, self._close[0].id, value, iteration)
             stored = (teardown.outputs or {}).get("outputFiles") if teardown else None
             outputs = {"outputFiles": stored or {}}
         return self.handled(ctx, Advance(done=end, outputs=outputs))
 
 
-def _child(ctx: FlowableContext, task_id: str, iteration: int | None) -> TaskRun | None:
-    for tr in ctx.children():
+def _child(
+    ctx: FlowableContext, task_id: str, value: str | None, iteration: int | None
+) -> TaskRun | None:
+    for tr in ctx.children(value):
         if tr.task_id == task_id and tr.iteration == iteration:
             return tr
     return None
 
 
-def _lost(ctx: FlowableContext, iteration: int | None) -> bool:
+def _lost(ctx: FlowableContext, value: str | None, iteration: int | None) -> bool:
     """Whether a TaskRun of this round found the shared directory gone."""
     return any(
         tr.iteration == iteration
         and tr.outputs is not None
         and tr.outputs.get(SharedDirectoryLost.OUTPUT) is True
-        for tr in ctx.children()
+        for tr in ctx.children(value)
     )
 
 
