@@ -71,10 +71,10 @@ class Cache(Model):
 
 
 class WorkingDirectory(HandledTask):
-    """Run `tasks` one after another in one working directory they share, set up with
-    `inputFiles` (and the `cache`); then store `outputFiles` (output `outputFiles`: name ->
-    URI) and save the `cache` (`patterns`, `ttl`); then `errors` (on a failure) and
-    `finally`. Only runnable tasks can be in `tasks`."""
+    """Run `tasks` one after another in one working directory they share, set up with the
+    `cache`, `namespaceFiles` and `inputFiles`; then store `outputFiles` (output
+    `outputFiles`: name -> URI) and save the `cache` (`patterns`, `ttl`); then `errors` (on
+    a failure) and `finally`. Only runnable tasks can be in `tasks`."""
 
     type_name = "working-directory"
     aliases = (f"{_FLOW}.WorkingDirectory", f"{_LEGACY}.WorkingDirectory", f"{_LEGACY}.Worker")
@@ -145,6 +145,7 @@ class WorkingDirectory(HandledTask):
         close = ctx.sequential(self._close, value=value, iteration=iteration)
         if close.done is None:
             return close
+        extra: dict[str, Any] | None = None
         if _lost(ctx, value, iteration):
             if round_ + 1 < MAX_ROUNDS:
                 ctx.log(
@@ -154,7 +155,9 @@ class WorkingDirectory(HandledTask):
                 )
                 again = ctx.sequential(self._main, value=value, iteration=round_ + 1)
                 return Advance(create=again.create, extra={"round": round_ + 1})
-            ctx.log("ERROR", f"the group's working directory was lost {MAX_ROUNDS} times")
+            if "gaveUp" not in ctx.task_run.extra:
+                ctx.log("ERROR", f"the group's working directory was lost {MAX_ROUNDS} times")
+                extra = {"gaveUp": True}
         end = main.done
         if close.done.failed and not end.failed:
             end = State.FAILED
@@ -165,7 +168,7 @@ class WorkingDirectory(HandledTask):
             teardown = _child(ctx, self._close[0].id, value, iteration)
             stored = (teardown.outputs or {}).get("outputFiles") if teardown else None
             outputs = {"outputFiles": stored or {}}
-        return self.handled(ctx, Advance(done=end, outputs=outputs))
+        return self.handled(ctx, Advance(done=end, outputs=outputs, extra=extra))
 
 
 def _child(
