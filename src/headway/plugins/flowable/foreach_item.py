@@ -13,9 +13,10 @@ As in Kestra, the task runs three internal steps, whose TaskRuns are its childre
 - ``<id>_merge`` (with ``wait``) writes the subflows' outputs, one JSON object a line in batch
   order (valid Ion text), to a file: ``outputs.<id>_merge.subflowOutputs``.
 
-The task's own outputs are ``numberOfBatches``, ``iterations`` (batches by state, kept up to
-date while they run, as in Kestra) and ``uri`` (the merged outputs file). Its end state is the
-worst of its batches' (each batch applies ``transmitFailed`` as a Subflow does).
+The task's own outputs are ``numberOfBatches``, ``iterations`` (batches by their subflow's
+state, kept up to date while they run, as in Kestra) and ``uri`` (the merged outputs file).
+Its end state is the worst of its batches' (each applies ``transmitFailed`` as a Subflow
+does).
 
 Batches start in order, at most :data:`RUNNING_BATCHES` at a time (Kestra starts them all at
 once): a step of the task looks at the running batches only, so its cost per batch stays the
@@ -183,7 +184,7 @@ class ForEachItem(HandledTask):
         for index in list(progress.running):
             tr = _batch_run(ctx, self._items.id, index)
             if tr is not None and tr.current.terminal:
-                progress.ended[tr.current.value] += 1
+                progress.end(tr)
                 del progress.running[index]
         create: list[Child] = []
         while progress.started < batches.total and len(progress.running) < RUNNING_BATCHES:
@@ -206,7 +207,7 @@ class ForEachItem(HandledTask):
         outputs = {"numberOfBatches": batches.total, "iterations": iterations}
         if create or progress.running:
             return Advance(create=create, outputs=outputs)
-        states = [State(name) for name in progress.ended]
+        states = [State(name) for name in progress.task_run_states]
         return Advance(done=worst(states) if states else State.SUCCESS, outputs=outputs)
 
     def _merged(self, ctx: FlowableContext, batches: _Batches, ended: Advance) -> Advance:
@@ -235,7 +236,15 @@ class _Progress:
     def __init__(self) -> None:
         self.started = 0  # batches 0 .. started-1 have a TaskRun
         self.running: dict[int, None] = {}  # started, not ended (in order)
-        self.ended: Counter[str] = Counter()  # end state -> count
+        # Ended batches by their subflow's state (``iterations``, as Kestra counts them).
+        self.ended: Counter[str] = Counter()
+        # The end states of the batches' TaskRuns (``transmitFailed`` applied): the task's.
+        self.task_run_states: set[str] = set()
+
+    def end(self, tr: TaskRun) -> None:
+        subflow_state = (tr.outputs or {}).get("state")
+        self.ended[str(subflow_state or tr.current.value)] += 1
+        self.task_run_states.add(tr.current.value)
 
 
 def _progress(ctx: FlowableContext, items_id: str) -> _Progress:
@@ -250,7 +259,7 @@ def _progress(ctx: FlowableContext, items_id: str) -> _Progress:
             continue
         progress.started = max(progress.started, tr.iteration + 1)
         if tr.current.terminal:
-            progress.ended[tr.current.value] += 1
+            progress.end(tr)
         else:
             progress.running[tr.iteration] = None
     return progress
