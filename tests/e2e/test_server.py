@@ -217,3 +217,52 @@ def test_the_server_runs_schedules_and_webhooks(cli: Cli, tmp_path: Path) -> Non
             },
         )
         assert disabled.status_code == 200, disabled.text
+
+
+READS_FILE = """\
+id: reads
+namespace: demo
+tasks:
+  - id: show
+    type: io.kestra.plugin.core.log.Log
+    message: "{{ read('config/settings.txt') }}"
+"""
+
+
+def test_namespace_files_sync_from_the_flows_directory_and_the_cli(
+    cli: Cli, tmp_path: Path
+) -> None:
+    flows = tmp_path / "repo"
+    (flows / "_files" / "demo" / "config").mkdir(parents=True)
+    (flows / "reads.yaml").write_text(READS_FILE)
+    (flows / "_files" / "demo" / "config" / "settings.txt").write_text("from git")
+    (flows / "_files" / "demo" / "config" / "extra.yaml").write_text("not: a flow\n")
+    with running_server(cli, "--flows", str(flows)) as (url, _):
+        files = f"{url}/api/v1/namespaces/demo/files"
+        assert httpx.get(files, params={"path": "/config/settings.txt"}).text == "from git"
+        ran = httpx.post(f"{url}/api/v1/executions/demo/reads", params={"wait": "true"})
+        assert ran.json()["state"]["current"] == "SUCCESS"
+        logs = httpx.get(f"{url}/api/v1/logs/{ran.json()['id']}").json()
+        assert logs[0]["message"] == "from git"
+
+        local = tmp_path / "scripts"
+        local.mkdir()
+        (local / "run.py").write_text("print('hi')\n")
+        dry = cli.run(
+            "namespace",
+            "files",
+            "apply",
+            "demo",
+            str(local),
+            "--prune",
+            "--dry-run",
+            "--server",
+            url,
+        )
+        assert dry.returncode == 0, dry.stderr
+        assert "create    run.py" in dry.stdout and "delete    config/settings.txt" in dry.stdout
+        assert "dry run: 1 created, 0 updated, 2 deleted" in dry.stderr
+        done = cli.run("namespace", "files", "apply", "demo", str(local), "--server", url)
+        assert done.returncode == 0, done.stderr
+        assert httpx.get(files, params={"path": "/run.py"}).text == "print('hi')\n"
+        assert httpx.get(files, params={"path": "/config/settings.txt"}).status_code == 200

@@ -23,6 +23,7 @@ COMMANDS = {
     "executions": ("headway.cli.executions", "executions"),
     "server": ("headway.cli.server", "server"),
     "flows": ("headway.cli.flows", "flows"),
+    "namespace": ("headway.cli.namespaces", "namespace"),
     "tokens": ("headway.cli.tokens", "tokens"),
     "audit": ("headway.cli.audit", "audit"),
 }

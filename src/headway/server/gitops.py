@@ -132,3 +132,52 @@ def summary(changes: list[FlowChange]) -> dict[str, int]:
     for change in changes:
         counts[change.action] += 1
     return counts
+
+
+# --- namespace files ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FileChange:
+    path: str
+    action: Action
+    size: int = 0
+    diff: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"path": self.path, "action": self.action, "size": self.size, "diff": self.diff}
+
+
+def _text_diff(old: bytes, new: bytes, path: str) -> str:
+    try:
+        return unified_diff(old.decode("utf-8"), new.decode("utf-8"), path)
+    except UnicodeDecodeError:
+        return f"binary file: {len(old)} bytes -> {len(new)} bytes\n"
+
+
+def plan_files(
+    given: dict[str, bytes], stored: dict[str, bytes], *, prune: bool = False
+) -> list[FileChange]:
+    """The changes that make a namespace's files hold ``given`` (path to content); with
+    ``prune``, the stored files not given are deleted."""
+    changes: list[FileChange] = []
+    for path, content in sorted(given.items()):
+        old = stored.get(path)
+        if old is None:
+            changes.append(FileChange(path, "create", len(content)))
+        elif old == content:
+            changes.append(FileChange(path, "unchanged", len(content)))
+        else:
+            changes.append(FileChange(path, "update", len(content), _text_diff(old, content, path)))
+    if prune:
+        for path, old in sorted(stored.items()):
+            if path not in given:
+                changes.append(FileChange(path, "delete", len(old)))
+    return changes
+
+
+def file_summary(changes: list[FileChange]) -> dict[str, int]:
+    counts = {"create": 0, "update": 0, "delete": 0, "unchanged": 0}
+    for change in changes:
+        counts[change.action] += 1
+    return counts

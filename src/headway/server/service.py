@@ -87,7 +87,9 @@ async def serve(
         if settings.auth == "tokens":
             await _hint_without_tokens(settings, store)
         if flows_dir is not None:
-            directory = FlowsDirectory(flows_dir, store, settings.tenant, engine.registry)
+            directory = FlowsDirectory(
+                flows_dir, store, engine.storage, settings.tenant, engine.registry
+            )
             await directory.apply()
         scheduler = Scheduler(store, engine.flows, engine.executor)
         await engine.start()

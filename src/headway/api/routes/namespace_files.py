@@ -10,14 +10,19 @@ and ``metadata``. Directories exist through the files under them.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import BaseModel
 from starlette.datastructures import UploadFile
 
 from headway.api.context import ServerContext, get_ctx
 from headway.api.errors import ApiError
 from headway.errors import NotFoundError
+from headway.server.gitops import file_summary
+from headway.server.namespace_files import apply_files
 from headway.storage import NamespaceEntry, NamespaceFileTree
 from headway.storage.uris import namespace_file_path
 
@@ -100,3 +105,32 @@ async def move_file(
     await tree.write(to, data)
     await tree.delete(from_)
     return Response(status_code=204)
+
+
+class ApplyFile(BaseModel):
+    path: str
+    content: str  # base64
+
+
+class ApplyFiles(BaseModel):
+    files: list[ApplyFile]
+    prune: bool = False
+    dryRun: bool = False
+
+
+@router.post("/namespaces/{namespace}/files/apply")
+async def apply_namespace_files(namespace: str, body: ApplyFiles, ctx: Ctx) -> dict[str, Any]:
+    """GitOps: make the namespace's files hold exactly these (with ``prune``, delete the
+    others); with ``dryRun``, only say what would change. Contents are base64."""
+    given: dict[str, bytes] = {}
+    for item in body.files:
+        try:
+            given[namespace_file_path(item.path)] = base64.b64decode(item.content, validate=True)
+        except binascii.Error:
+            raise ApiError(422, f"file '{item.path}': content is not base64") from None
+    changes = await apply_files(_tree(ctx, namespace), given, prune=body.prune, dry_run=body.dryRun)
+    return {
+        "dryRun": body.dryRun,
+        "summary": file_summary(changes),
+        "changes": [c.to_json() for c in changes],
+    }
