@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 
 from .conftest import HELLO, Api
 from .test_executions_api import SLOW, wait_for_state
@@ -129,3 +130,22 @@ async def test_expression_console_masks_secrets(api: Api) -> None:
     path = f"/api/v1/executions/{execution['id']}/eval/{tr['id']}"
     rendered = (await api.client.post(path, content="{{ secret('TOKEN') }}")).json()
     assert "s3cr3t-value" not in str(rendered)
+
+
+async def test_a_scheduled_execution_starts_at_its_date(api: Api) -> None:
+    await api.create_flow(HELLO)
+    at = datetime.now(UTC) + timedelta(seconds=1.5)
+    created = await api.client.post(
+        "/api/v1/executions/demo/hello", params={"scheduleDate": at.isoformat()}
+    )
+    assert created.status_code == 200
+    body = created.json()
+    assert body["scheduleDate"] is not None and body["state"]["current"] == "CREATED"
+    await asyncio.sleep(0.5)
+    early = (await api.client.get(f"/api/v1/executions/{body['id']}")).json()
+    assert early["state"]["current"] == "CREATED"
+    done = await wait_for_state(api, body["id"], "SUCCESS")
+    started = datetime.fromisoformat(done["state"]["histories"][1]["date"].replace("Z", "+00:00"))
+    assert started >= at
+    bad = await api.client.post("/api/v1/executions/demo/hello", params={"scheduleDate": "later"})
+    assert bad.status_code == 422 and "scheduleDate" in bad.json()["message"]

@@ -358,6 +358,10 @@ class Evaluation:
             return
         if ex.extra.get(PAUSED_BY_USER):
             return  # running tasks finish; nothing new starts until a resume
+        if ex.current is State.CREATED and ex.schedule_date and ex.schedule_date > self.now:
+            # Scheduled for later (the API's scheduleDate): evaluated again then.
+            self._set_timers([Timer(ex.id, ex.schedule_date)])
+            return
         if ex.current in (State.CREATED, State.QUEUED) and not self._start(
             slot_free or self.forced
         ):
@@ -365,11 +369,15 @@ class Evaluation:
         for _ in range(10_000):
             if ex.current.terminal or not self._step():
                 break
-        # The timers of the last step replace the execution's (``run`` may be called again).
+        self._set_timers(self._timers)
+
+    def _set_timers(self, timers: list[Timer]) -> None:
+        """These timers replace the execution's (``run`` may be called again)."""
+        ex = self.execution
         if ex.id not in self.batch.clear_timers:
             self.batch.clear_timers.append(ex.id)
         self.batch.timers = [t for t in self.batch.timers if t.execution_id != ex.id]
-        self.batch.timers.extend(self._timers)
+        self.batch.timers.extend(timers)
 
     def _start(self, slot_free: bool) -> bool:
         ex = self.execution

@@ -90,6 +90,7 @@ class Executor:
         parent: tuple[str, str] | None = None,
         parent_waits: bool = True,
         tenant: str = "main",
+        schedule_date: datetime | None = None,
     ) -> Execution:
         """Validate inputs and store a new CREATED execution; the executor picks it up.
 
@@ -109,6 +110,7 @@ class Executor:
                 parent_waits=parent_waits,
                 tenant=tenant,
                 execution_id=execution_id,
+                schedule_date=schedule_date,
             )
             await self._commit(batch)
         except BaseException:
@@ -156,6 +158,7 @@ class Executor:
         parent_waits: bool = True,
         tenant: str = "main",
         execution_id: str | None = None,
+        schedule_date: datetime | None = None,
     ) -> tuple[Batch, Execution]:
         if flow.disabled:
             raise HeadwayError(f"flow '{flow.uid}' is disabled")
@@ -172,6 +175,7 @@ class Executor:
             inputs=serialize_inputs(resolved),
             labels=[{"key": k, "value": str(v)} for k, v in all_labels.items()],
             trigger=trigger,
+            schedule_date=schedule_date,
         )
         secret_inputs = [inp.id for inp in flow.inputs if inp.type == "SECRET"]
         if secret_inputs:

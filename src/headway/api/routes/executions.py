@@ -329,8 +329,10 @@ async def run_flow(
     wait: Annotated[bool, Query(description="Answer when the execution ends")] = False,
     labels: Annotated[list[str] | None, Query(description="key:value")] = None,
     revision: Annotated[int | None, Query(ge=1)] = None,
+    scheduleDate: Annotated[str | None, Query(description="ISO-8601: start then, not now")] = None,
 ) -> JSON:
-    """Start an execution of a flow with inputs (JSON, form or multipart with files)."""
+    """Start an execution of a flow with inputs (JSON, form or multipart with files), now or
+    at ``scheduleDate``."""
     inputs = await read_inputs(request)
     flows = ctx.engine.flows
     if revision is None:
@@ -343,6 +345,7 @@ async def run_flow(
         inputs,
         labels=parse_labels(labels or []),
         tenant=ctx.tenant,
+        schedule_date=parse_date(scheduleDate, "scheduleDate"),
     )
     if wait:
         execution = await ctx.engine.wait(execution.id)
