@@ -130,3 +130,21 @@ async def test_tenant_prefixed_paths(api: Api) -> None:
     await api.create_flow(HELLO)
     response = await api.client.get("/api/v1/main/flows/demo/hello")
     assert response.status_code == 200 and response.json()["id"] == "hello"
+
+
+async def test_graph_of_a_flow(api: Api) -> None:
+    await api.create_flow(HELLO)
+    graph = (await api.client.get("/api/v1/flows/demo/hello/graph")).json()
+    assert graph["nodes"] == [
+        {
+            "id": "greet",
+            "type": "io.kestra.plugin.core.log.Log",
+            "flowable": False,
+            "parent": None,
+            "branch": "tasks",
+            "disabled": False,
+        }
+    ]
+    assert graph["edges"] == []
+    missing = await api.client.get("/api/v1/flows/demo/hello/graph", params={"revision": 9})
+    assert missing.status_code == 404 and "revision 9" in missing.json()["message"]

@@ -15,6 +15,7 @@ from headway.errors import ConflictError, FlowInvalidError, NotFoundError
 from headway.execution import iso
 from headway.flows.loader import parse_flow
 from headway.flows.model import Flow
+from headway.flows.topology import topology
 from headway.server import gitops
 from headway.store.base import FlowRecord
 
@@ -252,6 +253,22 @@ async def delete_flow(namespace: str, flow_id: str, request: Request, ctx: Ctx) 
         request, "flow.delete", f"{namespace}.{flow_id}", namespace=namespace, before=before
     )
     return Response(status_code=204)
+
+
+@router.get("/flows/{namespace}/{flow_id}/graph")
+async def flow_graph(
+    namespace: str,
+    flow_id: str,
+    ctx: Ctx,
+    revision: Annotated[int | None, Query(ge=1)] = None,
+) -> dict[str, Any]:
+    """The flow's topology: its tasks as nodes (with their parent flowable task and branch)
+    and what runs after what as edges."""
+    if revision is None:
+        record = await _latest(ctx, namespace, flow_id)
+    else:
+        record = await _revision(ctx, namespace, flow_id, revision)
+    return topology(_parse(ctx, record.source)).to_json()
 
 
 @router.get("/flows/{namespace}/{flow_id}/revisions")
