@@ -282,9 +282,16 @@ class Scheduler:
         self.wakeup.set()
 
     def _wants(self, execution: Execution) -> bool:
+        """Whether its end matters: Flow triggers may react, or the trigger that started
+        it waits for it (a schedule, a poll) or stops after some states."""
         if not self.index.loaded or self.index.flow_triggers():
             return True
-        return bool(execution.trigger and execution.trigger.get("id"))
+        trigger_id = (execution.trigger or {}).get("id")
+        entry = self.index.entries.get((execution.namespace, execution.flow_id))
+        if not isinstance(trigger_id, str) or entry is None:
+            return False
+        trigger = entry.trigger(trigger_id)
+        return trigger is not None and (bool(trigger.stop_after) or trigger.kind != "webhook")
 
     async def process_ended(self, states: dict[Key, TriggerState] | None = None) -> int:
         """Evaluate Flow triggers for executions that ended; release the triggers that
