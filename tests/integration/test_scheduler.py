@@ -371,3 +371,13 @@ async def test_the_scheduler_survives_a_store_error(
     stop.set()
     await asyncio.wait_for(task, 5)
     assert failures == [] and len(await harness.executions("every5")) == 1
+
+
+async def test_allow_concurrent_lets_a_schedule_overlap(harness: Harness) -> None:
+    source = PAUSED.replace('cron: "* * * * *"', 'cron: "* * * * *"\n    allowConcurrent: true')
+    await harness.save(source)
+    await harness.at(T0)
+    await harness.at(T0 + timedelta(minutes=1))
+    await harness.at(T0 + timedelta(minutes=2))
+    found = await harness.executions("waits")
+    assert [e.schedule_date for e in found] == [T0.replace(minute=2), T0.replace(minute=3)]

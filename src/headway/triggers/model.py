@@ -54,6 +54,8 @@ class TriggerBase(Model):
 class _Timed(TriggerBase):
     timezone: str = DEFAULT_TIMEZONE
     recover_missed_schedules: Recover | None = None
+    # By default a schedule does not start while its previous execution runs.
+    allow_concurrent: bool = False
 
     @field_validator("timezone")
     @classmethod

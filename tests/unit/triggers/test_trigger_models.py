@@ -43,6 +43,7 @@ def test_every_trigger_type_by_its_kestra_names() -> None:
     timezone: Europe/Paris
     recoverMissedSchedules: LAST
     lateMaximumDelay: PT1H
+    allowConcurrent: true
     conditions:
       - type: io.kestra.plugin.core.condition.Weekend
   - id: b
@@ -74,7 +75,7 @@ def test_every_trigger_type_by_its_kestra_names() -> None:
     )
     a, b, c, d, e, f = flow.triggers
     assert isinstance(a, Schedule) and a.recover_missed_schedules == "LAST"
-    assert a.late_maximum_delay == timedelta(hours=1)
+    assert a.late_maximum_delay == timedelta(hours=1) and a.allow_concurrent
     assert isinstance(a.conditions[0], Weekend)
     assert isinstance(b, Schedule) and b.parsed().expression == "@hourly"
     assert isinstance(c, ScheduleOnDates) and len(c.dates) == 1
