@@ -203,7 +203,7 @@ class Scheduler:
 
     async def _running(self, state: TriggerState, trigger: TriggerBase) -> bool:
         """Whether the execution this trigger started still runs (and it may not overlap)."""
-        if state.execution_id is None or getattr(trigger, "allow_concurrent", False):
+        if state.execution_id is None or trigger.allow_concurrent:
             return False
         execution = await self.store.get_execution(state.execution_id)
         return execution is not None and not execution.current.terminal
@@ -231,7 +231,7 @@ class Scheduler:
         batch, execution = await build(self.executor, self.env, firing)
         if not backfill:
             state.last_date = date
-            if not getattr(trigger, "allow_concurrent", False) and not execution.current.terminal:
+            if not trigger.allow_concurrent and not execution.current.terminal:
                 state.execution_id = execution.id
         if execution.current in trigger.stop_after:
             state.disabled = True

@@ -7,7 +7,7 @@
 - HTTP polling (``uri``, ``responseCondition``, ``interval``): polled by the scheduler.
 
 Every trigger has ``id``, ``type``, ``description``, ``disabled``, ``conditions``,
-``stopAfter``, ``inputs`` and ``labels``.
+``stopAfter``, ``inputs``, ``labels`` and ``allowConcurrent``.
 """
 
 from __future__ import annotations
@@ -43,6 +43,8 @@ class TriggerBase(Model):
     stop_after: list[State] = Field(default_factory=list)
     inputs: dict[str, Any] = Field(default_factory=dict)
     labels: dict[str, str] = Field(default_factory=dict)
+    # Schedules and polls do not start while the execution they started runs, unless true.
+    allow_concurrent: bool = False
     log_level: Literal["TRACE", "DEBUG", "INFO", "WARN", "ERROR"] | None = None
     min_log_level: Literal["TRACE", "DEBUG", "INFO", "WARN", "ERROR"] | None = None
     log_to_file: bool = False
@@ -54,8 +56,6 @@ class TriggerBase(Model):
 class _Timed(TriggerBase):
     timezone: str = DEFAULT_TIMEZONE
     recover_missed_schedules: Recover | None = None
-    # By default a schedule does not start while its previous execution runs.
-    allow_concurrent: bool = False
 
     @field_validator("timezone")
     @classmethod
@@ -161,7 +161,6 @@ class HttpTrigger(TriggerBase):
     options: dict[str, Any] = Field(default_factory=dict)
     response_condition: str = "{{ response.statusCode < 400 }}"
     interval: Duration = timedelta(seconds=60)
-    allow_concurrent: bool = False
     encrypt_body: bool = False
 
     @field_validator("interval")
