@@ -352,3 +352,19 @@ async def test_the_http_trigger_polls_until_its_condition_holds(
     assert state is not None and state.disabled
     await poll_at(T0 + timedelta(minutes=5))
     assert len(await harness.executions("polled")) == 1
+
+
+async def test_a_flow_trigger_whose_inputs_fail_to_render_creates_a_failed_execution(
+    harness: Harness,
+) -> None:
+    await harness.save(UPSTREAM)
+    await harness.save(DOWNSTREAM.replace("trigger.outputs.date", "trigger.outputs.missing"))
+    await harness.scheduler.tick()
+    await harness.run("extract")
+    await harness.scheduler.process_ended()
+    [failed] = await harness.executions("transform")
+    assert failed.current is State.FAILED
+    [(_, entry)] = await harness.store.list_logs(failed.id)
+    assert entry.level == "ERROR"
+    assert entry.message.startswith("trigger 'after_extract' could not create the execution:")
+    assert "missing" in entry.message
