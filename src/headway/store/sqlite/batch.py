@@ -1,8 +1,9 @@
 """Applying a :class:`Batch`: every write of it in one transaction, or none.
 
-Order: executions, TaskRun deletions then upserts, then for the queue and the timers the removals before the
-additions (a batch may dequeue a finished attempt and enqueue the retry of the same TaskRun,
-or clear an execution's timers and set its next one), events then acknowledgements, logs.
+Order: executions, TaskRun deletions then upserts, then for the queue and the timers the
+removals before the additions (a batch may dequeue a finished attempt and enqueue the retry
+of the same TaskRun, or clear an execution's timers and set its next one), events then
+acknowledgements, logs.
 Rows other than executions and logs take their tenant from their execution.
 """
 
