@@ -64,6 +64,9 @@ class Scheduler:
         self.started: datetime | None = None
         self.wakeup = asyncio.Event()
         self.polls: dict[Key, asyncio.Task[None]] = {}
+        # For /metrics: how late the last scheduled date fired, and how many fired.
+        self.last_lag_seconds = 0.0
+        self.fired_total = 0
         executor.end_hooks.append(self._on_end)
 
     # --- the loop ---------------------------------------------------------------------------
@@ -229,7 +232,9 @@ class Scheduler:
             firing.inputs = dict(state.backfill.inputs)
             firing.labels = dict(state.backfill.labels)
         batch, execution = await build(self.executor, self.env, firing)
+        self.fired_total += 1
         if not backfill:
+            self.last_lag_seconds = max(0.0, (self.clock.now() - date).total_seconds())
             state.last_date = date
             if not trigger.allow_concurrent and not execution.current.terminal:
                 state.execution_id = execution.id
