@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Response
+from fastapi.responses import PlainTextResponse
 
 from headway import __version__, web
 from headway.api import errors
@@ -48,11 +49,18 @@ def create_app(ctx: ServerContext) -> FastAPI:
         redoc_url=None,
     )
     app.state.ctx = ctx
-    errors.install(app)
+    methods = errors.install(app)
     access = Access(ctx.settings)  # every route's access control (headway.api.auth)
     tenant_api = f"{API}/{ctx.tenant}"
     for router in ROUTERS:
-        app.include_router(router, prefix=API, dependencies=[access.dependency(API)])
+        methods.add(API, router)
+        methods.add(tenant_api, router)
+        app.include_router(
+            router,
+            prefix=API,
+            dependencies=[access.dependency(API)],
+            responses=errors.RESPONSES,
+        )
         app.include_router(
             router,
             prefix=tenant_api,
@@ -65,9 +73,11 @@ def create_app(ctx: ServerContext) -> FastAPI:
     async def health() -> dict[str, Any]:
         return {"status": "UP", "version": __version__, "components": sorted(ctx.components)}
 
-    @app.get("/metrics", tags=["server"])
+    @app.get("/metrics", tags=["server"], response_class=PlainTextResponse)
     async def prometheus() -> Response:
         return Response(await metrics.render(), media_type=CONTENT_TYPE)
 
     web.mount(app)
+    generate = app.openapi
+    app.openapi = lambda: errors.errors_as_json(generate())  # type: ignore[method-assign]
     return app

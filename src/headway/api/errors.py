@@ -8,12 +8,16 @@ traceback and answered without details.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 from headway.errors import (
     ConflictError,
@@ -35,6 +39,54 @@ class ApiError(HeadwayError):
     def __init__(self, status: int, message: str) -> None:
         self.status = status
         super().__init__(message)
+
+
+class Problem(BaseModel):
+    message: str
+    path: str | None = None
+    line: int | None = None
+    column: int | None = None
+
+
+class ErrorBody(BaseModel):
+    """What every error answers: ``message`` names the problem; ``problems`` for an invalid
+    flow, ``input`` for an invalid input."""
+
+    message: str
+    problems: list[Problem] | None = None
+    input: str | None = None
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"model": ErrorBody, "description": description}
+
+
+# The errors any API route may answer, in its OpenAPI document.
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _error("A malformed request"),
+    401: _error("No valid token (with access control on)"),
+    403: _error("The caller's role is too small"),
+    404: _error("An unknown flow, execution, TaskRun, key, file or trigger"),
+    409: _error("An action the current state does not allow"),
+    422: _error("An invalid flow, input, parameter or body"),
+}
+# Routes that read a body themselves add these.
+BODY_RESPONSES: dict[int | str, dict[str, Any]] = {
+    413: _error("The body is too large"),
+    415: _error("An unsupported content type"),
+}
+
+
+def errors_as_json(document: dict[str, Any]) -> dict[str, Any]:
+    """The OpenAPI document with every error answer as JSON, also on routes whose success
+    is text or events (FastAPI documents them with the route's media type)."""
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            for status, response in operation.get("responses", {}).items():
+                content = response.get("content")
+                if str(status)[0] in "45" and content and "application/json" not in content:
+                    response["content"] = {"application/json": next(iter(content.values()))}
+    return document
 
 
 def status_of(exc: HeadwayError) -> int:
@@ -76,7 +128,31 @@ def _describe(error: dict[str, Any]) -> str:
     return f"{place} '{name}': {error.get('msg', 'invalid')}" if name else error.get("msg", "")
 
 
-def install(app: FastAPI) -> None:
+class MethodIndex:
+    """Which methods the API's routes take at a path: Starlette's 405 names only those of
+    the first route that matched it."""
+
+    def __init__(self) -> None:
+        self._routes: list[tuple[re.Pattern[str], set[str]]] = []
+
+    def add(self, prefix: str, router: APIRouter) -> None:
+        for route in router.routes:
+            if isinstance(route, APIRoute):
+                regex = compile_path(prefix + route.path)[0]
+                self._routes.append((regex, route.methods or set()))
+
+    def allowed(self, path: str, first: str) -> str:
+        methods = {m.strip() for m in first.split(",") if m.strip()}
+        for regex, route_methods in self._routes:
+            if regex.match(path):
+                methods.update(route_methods)
+        return ", ".join(sorted(methods))
+
+
+def install(app: FastAPI) -> MethodIndex:
+    """Answer every error as JSON; add the API's routers to the index returned."""
+    methods = MethodIndex()
+
     @app.exception_handler(HeadwayError)
     async def headway_error(request: Request, exc: HeadwayError) -> JSONResponse:
         return JSONResponse(error_body(exc), status_code=status_of(exc))
@@ -88,11 +164,17 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        headers = exc.headers
+        if exc.status_code == 405:
+            first = (headers or {}).get("Allow", "")
+            headers = {**(headers or {}), "Allow": methods.allowed(request.url.path, first)}
         return JSONResponse(
-            {"message": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers
+            {"message": str(exc.detail)}, status_code=exc.status_code, headers=headers
         )
 
     @app.exception_handler(Exception)
     async def bug(request: Request, exc: Exception) -> JSONResponse:
         log.error("internal error on %s %s", request.method, request.url.path, exc_info=exc)
         return JSONResponse({"message": "internal error (logged by the server)"}, 500)
+
+    return methods

@@ -14,6 +14,28 @@ from headway.storage import FileUpload
 
 # The largest request body read into memory for inputs (uploads included).
 MAX_INPUTS_BYTES = 100 * 1024 * 1024
+# The largest revision or page number a request may give: the stores keep revisions as
+# 32-bit integers, and a larger number must be a bad parameter, not an overflow in SQL.
+MAX_NUMBER = 2**31 - 1
+
+
+def body_doc(content: dict[str, Any], required: bool = False) -> dict[str, Any]:
+    """``openapi_extra`` documenting the body of a route that reads it itself."""
+    return {"requestBody": {"required": required, "content": content}}
+
+
+_FORM = {"schema": {"type": "object", "additionalProperties": {"type": "string"}}}
+INPUTS_BODY = body_doc(
+    {
+        "application/json": {"schema": {"type": "object"}},
+        "application/x-www-form-urlencoded": _FORM,
+        "multipart/form-data": _FORM,
+    }
+)
+# JSON of any kind, or else text (KV values, webhook bodies).
+JSON_OR_TEXT_BODY = body_doc(
+    {"application/json": {"schema": {}}, "text/plain": {"schema": {"type": "string"}}}
+)
 
 
 async def read_inputs(request: Request) -> dict[str, Any]:

@@ -9,13 +9,18 @@ from typing import Any
 from starlette.responses import StreamingResponse
 
 
+class EventStream(StreamingResponse):
+    """How a route answering server-sent events is documented (``response_class``)."""
+
+    media_type = "text/event-stream"
+
+
 def event(name: str, data: Any) -> str:
     return f"event: {name}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
 
 
 def stream(events: AsyncIterator[str]) -> StreamingResponse:
-    return StreamingResponse(
+    return EventStream(
         events,
-        media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query
 
 from headway.api.audit import entry_json
 from headway.api.context import ServerContext, get_ctx
-from headway.api.requests import parse_date
+from headway.api.requests import MAX_NUMBER, parse_date
 from headway.store.base import AuditQuery
 
 router = APIRouter(tags=["audit"])
@@ -25,7 +25,7 @@ async def search_audit(
     ] = None,
     from_: Annotated[str | None, Query(alias="from", description="ISO-8601, inclusive")] = None,
     to: Annotated[str | None, Query(description="ISO-8601, exclusive")] = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_NUMBER)] = 1,
     size: Annotated[int, Query(ge=1, le=1000)] = 25,
 ) -> dict[str, Any]:
     """Entries newest first. A caller who is admin of some namespaces only sees theirs."""

@@ -16,8 +16,15 @@ from pydantic import BaseModel
 
 from headway.api import sse
 from headway.api.context import ServerContext, get_ctx, next_change
-from headway.api.errors import ApiError
-from headway.api.requests import parse_date, parse_labels, read_inputs
+from headway.api.errors import BODY_RESPONSES, ApiError
+from headway.api.requests import (
+    INPUTS_BODY,
+    MAX_NUMBER,
+    body_doc,
+    parse_date,
+    parse_labels,
+    read_inputs,
+)
 from headway.engine import rerun
 from headway.engine.engine import settled
 from headway.engine.view import ExecutionView
@@ -126,7 +133,7 @@ async def restart_by_query(params: SearchParams, ctx: Ctx) -> JSON:
 async def search_executions(
     params: SearchParams,
     ctx: Ctx,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_NUMBER)] = 1,
     size: Annotated[int, Query(ge=1, le=1000)] = 25,
     sort: Annotated[str, Query(pattern=r"^state\.startDate:(asc|desc)$")] = (
         "state.startDate:desc"
@@ -157,7 +164,7 @@ async def delete_execution(execution_id: str, ctx: Ctx) -> Response:
     return Response(status_code=204)
 
 
-@router.get("/executions/{execution_id}/follow")
+@router.get("/executions/{execution_id}/follow", response_class=sse.EventStream)
 async def follow_execution(execution_id: str, ctx: Ctx) -> Response:
     """Server-sent events: the execution each time it changes, until it ends or waits for
     a person (PAUSED); then an ``end`` event with its state."""
@@ -194,7 +201,12 @@ async def kill_execution(execution_id: str, ctx: Ctx) -> JSON:
     return {"id": execution_id, "message": "kill requested"}
 
 
-@router.post("/executions/{execution_id}/resume", status_code=204)
+@router.post(
+    "/executions/{execution_id}/resume",
+    status_code=204,
+    openapi_extra=INPUTS_BODY,
+    responses=BODY_RESPONSES,
+)
 async def resume_execution(execution_id: str, request: Request, ctx: Ctx) -> Response:
     """Resume a paused execution, with the inputs of its pause's ``onResume``."""
     execution = await ctx.execution(execution_id)
@@ -259,7 +271,10 @@ async def force_run(execution_id: str, ctx: Ctx) -> JSON:
     return {"id": execution_id, "message": "start requested"}
 
 
-@router.post("/executions/{execution_id}/eval/{task_run_id}")
+@router.post(
+    "/executions/{execution_id}/eval/{task_run_id}",
+    openapi_extra=body_doc({"text/plain": {"schema": {"type": "string"}}}, required=True),
+)
 async def evaluate_expression(
     execution_id: str, task_run_id: str, request: Request, ctx: Ctx
 ) -> JSON:
@@ -320,7 +335,9 @@ async def set_labels(execution_id: str, labels: list[Label], ctx: Ctx) -> JSON:
     return {"id": execution_id, "labels": [label.model_dump() for label in labels]}
 
 
-@router.post("/executions/{namespace}/{flow_id}")
+@router.post(
+    "/executions/{namespace}/{flow_id}", openapi_extra=INPUTS_BODY, responses=BODY_RESPONSES
+)
 async def run_flow(
     namespace: str,
     flow_id: str,
@@ -328,7 +345,7 @@ async def run_flow(
     ctx: Ctx,
     wait: Annotated[bool, Query(description="Answer when the execution ends")] = False,
     labels: Annotated[list[str] | None, Query(description="key:value")] = None,
-    revision: Annotated[int | None, Query(ge=1)] = None,
+    revision: Annotated[int | None, Query(ge=1, le=MAX_NUMBER)] = None,
     scheduleDate: Annotated[str | None, Query(description="ISO-8601: start then, not now")] = None,
 ) -> JSON:
     """Start an execution of a flow with inputs (JSON, form or multipart with files), now or

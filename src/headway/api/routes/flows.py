@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import yaml
-from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from pydantic import BaseModel, Field, StrictBool
 
 from headway.api import audit, auth
 from headway.api.context import ServerContext, get_ctx
 from headway.api.errors import ApiError
+from headway.api.requests import MAX_NUMBER
 from headway.errors import ConflictError, FlowInvalidError, NotFoundError
 from headway.execution import iso
 from headway.flows.loader import parse_flow
@@ -21,7 +22,12 @@ from headway.store.base import FlowRecord
 
 router = APIRouter(tags=["flows"])
 Ctx = Annotated[ServerContext, Depends(get_ctx)]
-YAML_BODY = {"requestBody": {"content": {"application/x-yaml": {"schema": {"type": "string"}}}}}
+YAML_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/x-yaml": {"schema": {"type": "string"}}},
+    }
+}
 
 
 def flow_json(record: FlowRecord) -> dict[str, Any]:
@@ -142,8 +148,8 @@ class ApplySource(BaseModel):
 class ApplyRequest(BaseModel):
     flows: list[ApplySource]
     namespace: str | None = None
-    prune: bool = False
-    dryRun: bool = False
+    prune: StrictBool = False
+    dryRun: StrictBool = False
 
 
 @router.post("/flows/apply")
@@ -188,7 +194,7 @@ async def search_flows(
     ctx: Ctx,
     namespace: Annotated[str | None, Query(description="A namespace prefix")] = None,
     q: Annotated[str | None, Query(description="Text in the id, namespace or source")] = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_NUMBER)] = 1,
     size: Annotated[int, Query(ge=1, le=1000)] = 25,
 ) -> dict[str, Any]:
     records = [
@@ -214,7 +220,10 @@ async def list_namespace_flows(namespace: str, ctx: Ctx) -> list[dict[str, Any]]
 
 @router.get("/flows/{namespace}/{flow_id}")
 async def get_flow(
-    namespace: str, flow_id: str, ctx: Ctx, revision: Annotated[int | None, Query(ge=1)] = None
+    namespace: str,
+    flow_id: str,
+    ctx: Ctx,
+    revision: Annotated[int | None, Query(ge=1, le=MAX_NUMBER)] = None,
 ) -> dict[str, Any]:
     if revision is None:
         return flow_json(await _latest(ctx, namespace, flow_id))
@@ -291,8 +300,8 @@ async def diff_revisions(
     namespace: str,
     flow_id: str,
     ctx: Ctx,
-    from_: Annotated[int, Query(alias="from", ge=1)],
-    to: Annotated[int, Query(ge=1)],
+    from_: Annotated[int, Query(alias="from", ge=1, le=MAX_NUMBER)],
+    to: Annotated[int, Query(ge=1, le=MAX_NUMBER)],
 ) -> dict[str, Any]:
     """A unified diff between two revisions."""
     old = await _revision(ctx, namespace, flow_id, from_)
@@ -303,7 +312,11 @@ async def diff_revisions(
 
 @router.post("/flows/{namespace}/{flow_id}/revisions/{revision}/restore")
 async def restore_revision(
-    namespace: str, flow_id: str, revision: int, request: Request, ctx: Ctx
+    namespace: str,
+    flow_id: str,
+    revision: Annotated[int, Path(ge=1, le=MAX_NUMBER)],
+    request: Request,
+    ctx: Ctx,
 ) -> dict[str, Any]:
     """Save an old revision's source as the newest revision."""
     old = await _revision(ctx, namespace, flow_id, revision)

@@ -43,7 +43,7 @@ async def download_logs(
     )
 
 
-@router.get("/logs/{execution_id}/follow")
+@router.get("/logs/{execution_id}/follow", response_class=sse.EventStream)
 async def follow_logs(
     execution_id: str,
     ctx: Ctx,

@@ -11,15 +11,15 @@ and ``metadata``. Directories exist through the files under them.
 from __future__ import annotations
 
 import base64
-import binascii
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, StrictBool
 from starlette.datastructures import UploadFile
 
 from headway.api.context import ServerContext, get_ctx
-from headway.api.errors import ApiError
+from headway.api.errors import BODY_RESPONSES, ApiError
+from headway.api.requests import body_doc
 from headway.errors import NotFoundError
 from headway.server.gitops import file_summary
 from headway.server.namespace_files import apply_files
@@ -48,7 +48,24 @@ def _attributes(entry: NamespaceEntry) -> dict[str, Any]:
     }
 
 
-@router.get("/namespaces/{namespace}/files")
+UPLOAD_BODY = body_doc(
+    {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["fileContent"],
+                "properties": {"fileContent": {"type": "string", "format": "binary"}},
+            }
+        }
+    },
+    required=True,
+)
+FILE_CONTENT: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/octet-stream": {}}, "description": "The file"}
+}
+
+
+@router.get("/namespaces/{namespace}/files", response_class=Response, responses=FILE_CONTENT)
 async def get_file(namespace: str, path: FilePath, ctx: Ctx) -> Response:
     """The content of a file."""
     data = await _tree(ctx, namespace).read(path)
@@ -67,7 +84,12 @@ async def list_directory(namespace: str, ctx: Ctx, path: DirPath = "/") -> list[
     return [_attributes(entry) for entry in await _tree(ctx, namespace).list(path)]
 
 
-@router.post("/namespaces/{namespace}/files", status_code=204)
+@router.post(
+    "/namespaces/{namespace}/files",
+    status_code=204,
+    openapi_extra=UPLOAD_BODY,
+    responses={415: BODY_RESPONSES[415]},
+)
 async def upload_file(namespace: str, path: FilePath, request: Request, ctx: Ctx) -> Response:
     """Create or replace a file with the multipart field ``fileContent``."""
     content_type = request.headers.get("content-type", "")
@@ -114,8 +136,8 @@ class ApplyFile(BaseModel):
 
 class ApplyFiles(BaseModel):
     files: list[ApplyFile]
-    prune: bool = False
-    dryRun: bool = False
+    prune: StrictBool = False
+    dryRun: StrictBool = False
 
 
 @router.post("/namespaces/{namespace}/files/apply")
@@ -126,7 +148,7 @@ async def apply_namespace_files(namespace: str, body: ApplyFiles, ctx: Ctx) -> d
     for item in body.files:
         try:
             given[namespace_file_path(item.path)] = base64.b64decode(item.content, validate=True)
-        except binascii.Error:
+        except ValueError:  # binascii.Error, or a str that is not ASCII
             raise ApiError(422, f"file '{item.path}': content is not base64") from None
     changes = await apply_files(_tree(ctx, namespace), given, prune=body.prune, dry_run=body.dryRun)
     return {

@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, StrictBool, field_validator
 
 from headway.api.context import ServerContext, get_ctx
+from headway.api.requests import MAX_NUMBER
 from headway.execution import utcnow
 from headway.scheduler import control
 from headway.triggers.conditions import label_map
@@ -45,13 +46,13 @@ class BackfillRequest(BaseModel):
 
 
 class TriggerUpdate(TriggerRef):
-    disabled: bool | None = None
+    disabled: StrictBool | None = None
     backfill: BackfillRequest | None = None
 
 
 class SetDisabled(BaseModel):
     triggers: list[TriggerRef] = Field(min_length=1)
-    disabled: bool
+    disabled: StrictBool
 
 
 @router.get("/triggers/search")
@@ -60,7 +61,7 @@ async def search_triggers(
     namespace: str | None = None,
     flowId: str | None = None,
     q: str | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_NUMBER)] = 1,
     size: Annotated[int, Query(ge=1, le=1000)] = 25,
 ) -> JSON:
     found = await control.search(ctx.store, ctx.engine.flows, namespace, flowId)

@@ -13,7 +13,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response
 
 from headway.api.context import ServerContext, get_ctx
-from headway.api.errors import ApiError
+from headway.api.errors import BODY_RESPONSES, ApiError
+from headway.api.requests import JSON_OR_TEXT_BODY
 from headway.engine.engine import settled
 from headway.scheduler import webhooks
 
@@ -63,5 +64,10 @@ async def webhook(namespace: str, flowId: str, key: str, request: Request, ctx: 
 PATH = "/executions/webhook/{namespace}/{flowId}/{key}"
 for _method in ("GET", "POST", "PUT"):
     router.add_api_route(
-        PATH, webhook, methods=[_method], operation_id=f"webhook{_method.capitalize()}"
+        PATH,
+        webhook,
+        methods=[_method],
+        operation_id=f"webhook{_method.capitalize()}",
+        openapi_extra=None if _method == "GET" else JSON_OR_TEXT_BODY,
+        responses={413: BODY_RESPONSES[413]},
     )

@@ -1,0 +1,95 @@
+"""What schemathesis found against `headway server` (docs/api.md, "Checking the API"):
+each request once answered 500, or was accepted although it broke the document."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import HELLO, Api
+
+HUGE = "1602090856150459460300874306641985536"  # beyond any integer SQLite can bind
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "params", "name"),
+    [
+        ("POST", "/api/v1/executions/demo/hello", {"revision": HUGE}, "revision"),
+        ("GET", "/api/v1/flows/demo/hello", {"revision": HUGE}, "revision"),
+        ("GET", "/api/v1/flows/demo/hello/revisions/diff", {"from": HUGE, "to": 1}, "from"),
+        ("POST", f"/api/v1/flows/demo/hello/revisions/{HUGE}/restore", {}, "revision"),
+        ("GET", "/api/v1/executions/search", {"page": HUGE}, "page"),
+        ("GET", "/api/v1/audit/search", {"page": HUGE}, "page"),
+        ("GET", "/api/v1/flows/search", {"page": HUGE}, "page"),
+        ("GET", "/api/v1/triggers/search", {"page": HUGE}, "page"),
+    ],
+)
+async def test_a_number_too_large_is_a_bad_parameter(
+    api: Api, method: str, path: str, params: dict[str, str], name: str
+) -> None:
+    await api.create_flow(HELLO)
+    response = await api.client.request(method, path, params=params)
+    assert response.status_code == 422, response.text
+    assert f"parameter '{name}'" in response.json()["message"]
+    assert "less than or equal to 2147483647" in response.json()["message"]
+
+
+async def test_namespace_files_apply_refuses_content_that_is_not_ascii(api: Api) -> None:
+    response = await api.client.post(
+        "/api/v1/namespaces/demo/files/apply",
+        json={"files": [{"path": "a.txt", "content": "\u00d7x"}], "dryRun": True},
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["message"] == "file 'a.txt': content is not base64"
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/api/v1/flows/apply", {"flows": [], "dryRun": 0}, "dryRun"),
+        ("/api/v1/namespaces/demo/files/apply", {"files": [], "prune": "yes"}, "prune"),
+        (
+            "/api/v1/triggers/set-disabled/by-triggers",
+            {"triggers": [{"namespace": "d", "flowId": "f", "triggerId": "t"}], "disabled": 1},
+            "disabled",
+        ),
+    ],
+)
+async def test_a_boolean_must_be_a_boolean(
+    api: Api, path: str, body: dict[str, object], field: str
+) -> None:
+    response = await api.client.post(path, json=body)
+    assert response.status_code == 422, response.text
+    assert f"body '{field}': Input should be a valid boolean" in response.json()["message"]
+
+
+async def test_a_kv_entry_needs_a_valid_namespace(api: Api) -> None:
+    response = await api.client.put("/api/v1/namespaces/BAD NS!/kv/k", content=b"1")
+    assert response.status_code == 422, response.text
+    assert response.json()["message"].startswith(
+        "path parameter 'namespace': invalid namespace 'BAD NS!'"
+    )
+    listed = await api.client.get("/api/v1/namespaces/BAD NS!/kv")
+    assert listed.json() == []
+
+
+async def test_method_not_allowed_names_every_method_of_the_path(api: Api) -> None:
+    response = await api.client.options("/api/v1/executions/webhook/demo/hello/key")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, POST, PUT"
+    assert response.json() == {"message": "Method Not Allowed"}
+    on_execution = await api.client.patch("/api/v1/executions/some-id")
+    assert on_execution.headers["allow"] == "DELETE, GET"
+
+
+async def test_errors_are_documented_as_json_on_every_route(api: Api) -> None:
+    document = (await api.client.get("/api/v1/openapi.json")).json()
+    follow = document["paths"]["/api/v1/executions/{execution_id}/follow"]["get"]["responses"]
+    assert list(follow["200"]["content"]) == ["text/event-stream"]
+    assert list(follow["404"]["content"]) == ["application/json"]
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            for status, response in operation["responses"].items():
+                if status.startswith(("4", "5")) and "content" in response:
+                    assert list(response["content"]) == ["application/json"], (method, path)
+    metrics = document["paths"]["/metrics"]["get"]["responses"]["200"]
+    assert list(metrics["content"]) == ["text/plain"]
