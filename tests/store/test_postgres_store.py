@@ -11,6 +11,7 @@ import asyncio
 import secrets
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 
 import psycopg
 import pytest
@@ -288,9 +289,12 @@ async def test_commits_of_other_stores_notify_the_queue_and_the_inbox(
         assert await inbox_notices.wait() == [Notice(INBOX)]
         await other.commit(Batch(timers=[Timer("e", at(5))]))
         assert await inbox_notices.wait() == [Notice(INBOX)]
-        # The store's own commits are not reported back; a commit of logs alone wakes no one.
+        # The store's own commits are not reported back; a commit of logs alone, or of rows
+        # leased already (to the committing process's own worker), wakes no one.
         await pg.commit(Batch(events=[NewEvent("e", "wake")], enqueue=[records.queued("e")]))
         await other.commit(Batch(logs=[records.log("e", "x")]))
+        leased = replace(records.queued("e"), worker_id="local", lease_until=at(30))
+        await other.commit(Batch(enqueue=[leased]))
         stop_queue()
         await other.commit(Batch(enqueue=[records.queued("e")], events=[NewEvent("e", "x")]))
         assert await inbox_notices.wait() == [Notice(INBOX)]

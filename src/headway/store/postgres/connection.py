@@ -30,6 +30,11 @@ T = TypeVar("T")
 Conn = psycopg.AsyncConnection[tuple[Any, ...]]
 
 CONNECT_TIMEOUT_S = 10
+# The pool retries a failed connection with a growing delay (1 s, 2 s, 4 s...) and, while a
+# retry is pending, starts no other: after a long outage the database could be back for a
+# while before anyone noticed. Giving up after a few seconds instead lets the next call that
+# needs a connection start a new attempt at once.
+RECONNECT_GIVE_UP_S = 3.0
 # Every session speaks UTC (timestamps come back as UTC datetimes) and names itself.
 SESSION_OPTIONS = "-c TimeZone=UTC"
 APPLICATION_NAME = "headway"
@@ -79,12 +84,17 @@ async def check(conn: Conn) -> None:
 class Database:
     """A pool of connections to the database at ``url``, and error translation."""
 
-    def __init__(self, url: str, *, min_size: int = 1, max_size: int = 10) -> None:
+    def __init__(
+        self, url: str, *, min_size: int = 1, max_size: int = 10, wait_seconds: float = 30.0
+    ) -> None:
         self.url = url
         self.where = redact(url)
         self._secret = _password(url)
         self.min_size = min_size
         self.max_size = max_size
+        # How long a call waits for a connection (all busy, or the database unreachable)
+        # before it fails.
+        self.wait_seconds = wait_seconds
         self._pool: AsyncConnectionPool[Conn] | None = None
 
     @property
@@ -112,6 +122,8 @@ class Database:
             self.url,
             min_size=self.min_size,
             max_size=self.max_size,
+            timeout=self.wait_seconds,
+            reconnect_timeout=RECONNECT_GIVE_UP_S,
             kwargs=connect_kwargs(),
             check=check,
             open=False,

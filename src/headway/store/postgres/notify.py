@@ -1,6 +1,7 @@
-"""Wake-ups through LISTEN/NOTIFY: a commit that enqueues TaskRuns notifies ``headway_queue``,
-one that adds events or timers notifies ``headway_inbox``; a :class:`Listener` hears them
-on a connection of its own and calls back (see :mod:`headway.store.notifications`).
+"""Wake-ups through LISTEN/NOTIFY: a commit that enqueues TaskRuns that no worker holds yet
+notifies ``headway_queue``, one that adds events or timers notifies ``headway_inbox``; a
+:class:`Listener` hears them on a connection of its own and calls back (see
+:mod:`headway.store.notifications`).
 
 A notification carries the id of the store that sent it (its own commits are not reported
 back: the engine already knows of them) and, for the queue, when the earliest TaskRun it
@@ -33,8 +34,10 @@ RECONNECT_AFTER_S = (0.1, 0.5, 1.0, 2.0, 5.0)
 def params(batch: Batch, origin: str) -> list[tuple[object, ...]]:
     """The notifications a batch sends when it commits."""
     sent: list[tuple[object, ...]] = []
-    if batch.enqueue:
-        ready_at = min(rows.ts(q.ready_at) for q in batch.enqueue)
+    # Rows leased already (handed to the executor's own worker) are no one else's work.
+    free = [q for q in batch.enqueue if q.worker_id is None]
+    if free:
+        ready_at = min(rows.ts(q.ready_at) for q in free)
         sent.append((CHANNELS[QUEUE], f"{origin} {iso(ready_at)}"))
     if batch.events or batch.timers:
         sent.append((CHANNELS[INBOX], origin))

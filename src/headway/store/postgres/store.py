@@ -49,10 +49,14 @@ class PostgresStore(Store):
     """A store in the PostgreSQL database at ``url`` (``postgresql://user:pass@host/db``).
 
     ``open`` applies pending migrations (under an advisory lock) and opens a pool of
-    ``min_size`` to ``max_size`` connections."""
+    ``min_size`` to ``max_size`` connections. A call waits up to ``wait_seconds`` for a
+    connection (all busy, or the database unreachable, e.g. restarting), then fails with a
+    StoreError; the pool keeps reconnecting meanwhile."""
 
-    def __init__(self, url: str, *, min_size: int = 1, max_size: int = 10) -> None:
-        self._db = Database(url, min_size=min_size, max_size=max_size)
+    def __init__(
+        self, url: str, *, min_size: int = 1, max_size: int = 10, wait_seconds: float = 30.0
+    ) -> None:
+        self._db = Database(url, min_size=min_size, max_size=max_size, wait_seconds=wait_seconds)
         # Names this store in its notifications, so that it ignores its own.
         self.origin = new_id()
         self._listener = Listener(self._db, self.origin)
