@@ -198,6 +198,12 @@ def test_the_server_runs_schedules_and_webhooks(cli: Cli, tmp_path: Path) -> Non
             time.sleep(0.3)
         assert found["total"] >= 2
         assert found["results"][0]["trigger"]["id"] == "every_second"
+        metrics = httpx.get(f"{url}/metrics").text
+        fired = next(
+            line for line in metrics.splitlines() if line.startswith("headway_triggers_fired ")
+        )
+        assert float(fired.split()[1]) >= 2
+        assert "headway_trigger_lag_seconds " in metrics
 
         hook = f"{url}/api/v1/executions/webhook/demo/triggered"
         fired = httpx.post(f"{hook}/s3cret-key", json={"alert": "disk"})

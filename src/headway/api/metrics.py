@@ -40,6 +40,16 @@ class Metrics:
             "TaskRuns this process's worker runs now",
             registry=self.registry,
         )
+        self.trigger_lag = Gauge(
+            "headway_trigger_lag_seconds",
+            "How late the last schedule date fired, after its due time",
+            registry=self.registry,
+        )
+        self.triggers_fired = Gauge(
+            "headway_triggers_fired",
+            "Executions this process's scheduler created since it started",
+            registry=self.registry,
+        )
         ctx.engine.commit_listeners.append(self.observe)
 
     def observe(self, batch: Batch) -> None:
@@ -56,4 +66,8 @@ class Metrics:
         worker = self.ctx.engine.worker
         self.worker_slots.set(worker.slots)
         self.worker_busy.set(len(worker.running))
+        scheduler = self.ctx.components.get("scheduler")
+        if scheduler is not None:
+            self.trigger_lag.set(scheduler.last_lag_seconds)
+            self.triggers_fired.set(scheduler.fired_total)
         return generate_latest(self.registry)

@@ -283,6 +283,8 @@ class Executor:
         ev.fail(f"internal error: {type(error).__name__}: {error}")
         ev.log("DEBUG", "".join(traceback.format_exception(error)))
         batch = ev.finish()
+        # Flow triggers and a queued execution of the same flow react to this end too.
+        await self._after_end(view, batch)
         self.views.pop(execution_id, None)
         await self._commit(batch)
         if ev.cancel:
