@@ -19,13 +19,16 @@ def parse_duration(text: str) -> timedelta:
     if not m or text.strip().upper() in ("P", "PT") or text.strip().upper().endswith("T"):
         raise ValueError(f"'{text}' is not an ISO-8601 duration (expected e.g. PT30S, PT1H, P1D)")
     parts = {k: float(v) for k, v in m.groupdict().items() if v and k != "sign"}
-    delta = timedelta(
-        weeks=parts.get("weeks", 0),
-        days=parts.get("days", 0),
-        hours=parts.get("hours", 0),
-        minutes=parts.get("minutes", 0),
-        seconds=parts.get("seconds", 0),
-    )
+    try:
+        delta = timedelta(
+            weeks=parts.get("weeks", 0),
+            days=parts.get("days", 0),
+            hours=parts.get("hours", 0),
+            minutes=parts.get("minutes", 0),
+            seconds=parts.get("seconds", 0),
+        )
+    except OverflowError:
+        raise ValueError(f"'{text}' is longer than the longest duration (999999999 days)") from None
     return -delta if m.group("sign") else delta
 
 

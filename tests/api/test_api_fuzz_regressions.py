@@ -93,3 +93,63 @@ async def test_errors_are_documented_as_json_on_every_route(api: Api) -> None:
                     assert list(response["content"]) == ["application/json"], (method, path)
     metrics = document["paths"]["/metrics"]["get"]["responses"]["200"]
     assert list(metrics["content"]) == ["text/plain"]
+
+
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        ("/api/v1/executions/search", "startDate"),
+        ("/api/v1/executions/search", "endDate"),
+        ("/api/v1/audit/search", "from"),
+        ("/api/v1/audit/search", "to"),
+    ],
+)
+@pytest.mark.parametrize("date", ["9999-12-31T23:59:59-01:00", "0001-01-01T00:00:00+05:00"])
+async def test_a_date_out_of_range_in_utc_is_a_bad_parameter(
+    api: Api, path: str, name: str, date: str
+) -> None:
+    response = await api.client.get(path, params={name: date})
+    assert response.status_code == 422, response.text
+    assert response.json()["message"] == (
+        f"query parameter '{name}': '{date}' is out of range in UTC"
+    )
+
+
+async def test_a_bulk_delete_by_a_date_out_of_range_is_a_bad_parameter(api: Api) -> None:
+    response = await api.client.delete(
+        "/api/v1/executions/by-query", params={"startDate": "9999-12-31T23:59:59-01:00"}
+    )
+    assert response.status_code == 422, response.text
+    assert "query parameter 'startDate'" in response.json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("ttl", "message"),
+    [
+        ("P2999999D", "header 'ttl': 'P2999999D' ends after the year 9999"),
+        ("P9999999999D", "header 'ttl': 'P9999999999D' is longer than the longest duration"),
+    ],
+)
+async def test_a_kv_ttl_too_long_is_refused(api: Api, ttl: str, message: str) -> None:
+    response = await api.client.put(
+        "/api/v1/namespaces/demo/kv/k", content=b"1", headers={"ttl": ttl}
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["message"].startswith(message)
+    assert (await api.client.get("/api/v1/namespaces/demo/kv/k")).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("expires", "message"),
+    [
+        ("P2999999D", "a token's lifetime ends after the year 9999"),
+        ("P9999999999D", "'P9999999999D' is longer than the longest duration"),
+    ],
+)
+async def test_a_token_lifetime_too_long_is_refused(api: Api, expires: str, message: str) -> None:
+    response = await api.client.post(
+        "/api/v1/tokens", json={"role": "viewer", "namespace": "demo", "expires": expires}
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["message"].startswith(message)
+    assert (await api.client.get("/api/v1/tokens")).json() == []

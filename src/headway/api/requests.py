@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import Request
@@ -17,6 +17,8 @@ MAX_INPUTS_BYTES = 100 * 1024 * 1024
 # The largest revision or page number a request may give: the stores keep revisions as
 # 32-bit integers, and a larger number must be a bad parameter, not an overflow in SQL.
 MAX_NUMBER = 2**31 - 1
+# How a date parameter read with parse_date is documented.
+DATE: dict[str, Any] = {"format": "date-time"}
 
 
 def body_doc(content: dict[str, Any], required: bool = False) -> dict[str, Any]:
@@ -85,4 +87,15 @@ def parse_date(text: str | None, name: str) -> datetime | None:
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise ApiError(422, f"query parameter '{name}': not an ISO-8601 date: '{text}'") from None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    except OverflowError:
+        raise ApiError(422, f"query parameter '{name}': '{text}' is out of range in UTC") from None
+
+
+def later(now: datetime, duration: timedelta, what: str) -> datetime:
+    """``now + duration``; ValueError when that is past the year 9999."""
+    try:
+        return now + duration
+    except OverflowError:
+        raise ValueError(f"{what} ends after the year 9999") from None

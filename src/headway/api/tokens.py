@@ -37,6 +37,10 @@ async def issue(
     """Create a token; return it and its secret, which is stored nowhere."""
     if expires_in is not None and expires_in <= timedelta(0):
         raise ValueError("a token's lifetime must be positive")
+    try:
+        expires_at = None if expires_in is None else now + expires_in
+    except OverflowError:
+        raise ValueError("a token's lifetime ends after the year 9999") from None
     token_id = "tok_" + secrets.token_hex(6)
     secret = PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
@@ -47,7 +51,7 @@ async def issue(
         namespace=normalise_prefix(namespace),
         created=now,
         created_by=created_by,
-        expires_at=None if expires_in is None else now + expires_in,
+        expires_at=expires_at,
     )
     await store.create_token(token, hash_secret(secret))
     return token, secret

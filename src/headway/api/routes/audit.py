@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query
 
 from headway.api.audit import entry_json
 from headway.api.context import ServerContext, get_ctx
-from headway.api.requests import MAX_NUMBER, parse_date
+from headway.api.requests import DATE, MAX_NUMBER, parse_date
 from headway.store.base import AuditQuery
 
 router = APIRouter(tags=["audit"])
@@ -23,8 +23,12 @@ async def search_audit(
     action: Annotated[
         str | None, Query(description="An action or its prefix: flow, flow.update, kv...")
     ] = None,
-    from_: Annotated[str | None, Query(alias="from", description="ISO-8601, inclusive")] = None,
-    to: Annotated[str | None, Query(description="ISO-8601, exclusive")] = None,
+    from_: Annotated[
+        str | None, Query(alias="from", description="ISO-8601, inclusive", json_schema_extra=DATE)
+    ] = None,
+    to: Annotated[
+        str | None, Query(description="ISO-8601, exclusive", json_schema_extra=DATE)
+    ] = None,
     page: Annotated[int, Query(ge=1, le=MAX_NUMBER)] = 1,
     size: Annotated[int, Query(ge=1, le=1000)] = 25,
 ) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from headway.api import sse
 from headway.api.context import ServerContext, get_ctx, next_change
 from headway.api.errors import BODY_RESPONSES, ApiError
 from headway.api.requests import (
+    DATE,
     INPUTS_BODY,
     MAX_NUMBER,
     body_doc,
@@ -48,8 +49,8 @@ def _search_params(
     flowId: Annotated[str | None, Query()] = None,
     state: Annotated[list[State] | None, Query()] = None,
     labels: Annotated[list[str] | None, Query(description="key:value")] = None,
-    startDate: Annotated[str | None, Query(description="ISO-8601")] = None,
-    endDate: Annotated[str | None, Query(description="ISO-8601")] = None,
+    startDate: Annotated[str | None, Query(description="ISO-8601", json_schema_extra=DATE)] = None,
+    endDate: Annotated[str | None, Query(description="ISO-8601", json_schema_extra=DATE)] = None,
 ) -> dict[str, Any]:
     return {
         "namespace": namespace,

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Header, Request, Response
 from headway.api import audit
 from headway.api.context import ServerContext, get_ctx
 from headway.api.errors import ApiError
-from headway.api.requests import JSON_OR_TEXT_BODY
+from headway.api.requests import JSON_OR_TEXT_BODY, later
 from headway.durations import parse_duration
 from headway.errors import NotFoundError
 from headway.execution import iso, utcnow
@@ -89,7 +89,7 @@ async def put_kv(
     expires = None
     if ttl:
         try:
-            expires = now + parse_duration(ttl)
+            expires = later(now, parse_duration(ttl), f"'{ttl}'")
         except ValueError as exc:
             raise ApiError(422, f"header 'ttl': {exc}") from None
     old = await ctx.store.kv_get(ctx.tenant, _namespace(namespace), _key(key), now)
