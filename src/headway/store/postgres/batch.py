@@ -75,7 +75,8 @@ def prepare(batch: Batch, origin: str) -> Steps:
         (UPSERT_EXECUTION, [rows.execution_params(e, now) for e in batch.executions]),
         (DELETE_TASK_RUN, [(task_run_id,) for task_run_id in batch.delete_task_runs]),
         (UPSERT_TASK_RUN, [rows.task_run_params(tr) for tr in batch.task_runs]),
-        (DEQUEUE, [(task_run_id,) for task_run_id in batch.dequeue]),
+        # Rows of the queue in one order (that of claims and renewals): fewer deadlocks.
+        (DEQUEUE, [(task_run_id,) for task_run_id in sorted(set(batch.dequeue))]),
         (ENQUEUE, [rows.queued_params(q) for q in batch.enqueue]),
         (
             INSERT_EVENT,

@@ -45,11 +45,22 @@ UPDATE queue SET worker_id = %(worker)s, lease_until = %(lease_until)s
 FROM chosen WHERE queue.task_run_id = chosen.task_run_id
 RETURNING queue.task_run_id, execution_id, attempt, ready_at, worker_id, lease_until,
     worker_group"""
+# Renewals and releases lock their rows in one order and skip those another transaction
+# holds (a row being dequeued, or reclaimed after its lease expired, needs no renewal): they
+# never wait, so they never take part in a deadlock.
 RENEW_LEASES = """
-UPDATE queue SET lease_until = %s WHERE worker_id = %s AND task_run_id = ANY(%s)"""
+UPDATE queue SET lease_until = %s
+WHERE task_run_id IN (
+    SELECT task_run_id FROM queue WHERE worker_id = %s AND task_run_id = ANY(%s)
+    ORDER BY task_run_id FOR UPDATE SKIP LOCKED
+)"""
 LEASE_HOLDERS = "SELECT DISTINCT worker_id FROM queue WHERE worker_id IS NOT NULL"
 RELEASE_LEASES = """
-UPDATE queue SET worker_id = NULL, lease_until = NULL WHERE worker_id = ANY(%s)"""
+UPDATE queue SET worker_id = NULL, lease_until = NULL
+WHERE task_run_id IN (
+    SELECT task_run_id FROM queue WHERE worker_id = ANY(%s)
+    ORDER BY task_run_id FOR UPDATE SKIP LOCKED
+)"""
 NEXT_READY_AT = """
 SELECT LEAST(
     (SELECT MIN(ready_at) FROM queue WHERE worker_id IS NULL),
