@@ -321,6 +321,14 @@ def test_editor_completes_types_and_keys_from_the_schema(page: Page, tmp_path: P
     )
     expect(page.locator("#validation-status")).to_have_text(re.compile("Valid"))
 
+    # Unsaved: leaving through a link asks first.
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Flows").click()
+    expect(page).to_have_url(re.compile(r"/flows/new$"))
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Flows").click()
+    expect(page).to_have_url(re.compile(r"/flows$"))
+
 
 def test_execute_dialog_runs_the_flow_and_logs_arrive_live(
     page: Page, server: Server, tmp_path: Path

@@ -25,7 +25,11 @@ const ROUTES = [
 let current = 0;
 let leaving = [];
 
+// A page may refuse to be left through the app's links (the editor, with unsaved changes).
+let leaveGuard = null;
+
 export function navigate(url, { replaceState = false } = {}) {
+  if (leaveGuard && !leaveGuard()) return;
   if (replaceState) history.replaceState(null, "", url);
   else history.pushState(null, "", url);
   route();
@@ -36,10 +40,14 @@ export function navigate(url, { replaceState = false } = {}) {
 async function route() {
   for (const stop of leaving) stop();
   leaving = [];
+  leaveGuard = null;
   const token = ++current;
   const page = {
     alive: () => token === current,
     onLeave: (fn) => leaving.push(fn),
+    guardLeave: (fn) => {
+      leaveGuard = fn;
+    },
     query: new URLSearchParams(location.search),
   };
   const main = document.getElementById("main");

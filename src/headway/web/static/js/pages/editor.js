@@ -85,6 +85,8 @@ export async function render(main, params, page) {
   };
   addEventListener("beforeunload", guard);
   page.onLeave(() => removeEventListener("beforeunload", guard));
+  page.guardLeave(() => editor.value() === saved ||
+    confirm("This flow has changes that are not saved. Leave anyway?"));
 
   editor.textarea.addEventListener("input", () => {
     clearTimeout(timer);
