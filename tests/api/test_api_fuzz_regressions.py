@@ -79,6 +79,10 @@ async def test_method_not_allowed_names_every_method_of_the_path(api: Api) -> No
     assert response.json() == {"message": "Method Not Allowed"}
     on_execution = await api.client.patch("/api/v1/executions/some-id")
     assert on_execution.headers["allow"] == "DELETE, GET"
+    # /executions/by-ids is also a path /executions/{execution_id}: the first route counts
+    by_ids = await api.client.options("/api/v1/executions/by-ids")
+    assert by_ids.headers["allow"] == "DELETE"
+    assert (await api.client.put("/health")).headers["allow"] == "GET"
 
 
 async def test_errors_are_documented_as_json_on_every_route(api: Api) -> None:

@@ -129,23 +129,23 @@ def _describe(error: dict[str, Any]) -> str:
 
 
 class MethodIndex:
-    """Which methods the API's routes take at a path: Starlette's 405 names only those of
-    the first route that matched it."""
+    """Which methods the API takes at a path: those of every route with the path template
+    that routing picks first (Starlette's 405 names only one route's)."""
 
     def __init__(self) -> None:
-        self._routes: list[tuple[re.Pattern[str], set[str]]] = []
+        self._routes: list[tuple[re.Pattern[str], str, set[str]]] = []
 
     def add(self, prefix: str, router: APIRouter) -> None:
         for route in router.routes:
             if isinstance(route, APIRoute):
-                regex = compile_path(prefix + route.path)[0]
-                self._routes.append((regex, route.methods or set()))
+                template = prefix + route.path
+                self._routes.append((compile_path(template)[0], template, route.methods or set()))
 
-    def allowed(self, path: str, first: str) -> str:
-        methods = {m.strip() for m in first.split(",") if m.strip()}
-        for regex, route_methods in self._routes:
-            if regex.match(path):
-                methods.update(route_methods)
+    def allowed(self, path: str) -> str | None:
+        template = next((t for regex, t, _ in self._routes if regex.match(path)), None)
+        if template is None:
+            return None
+        methods = set().union(*(m for _, t, m in self._routes if t == template))
         return ", ".join(sorted(methods))
 
 
@@ -166,8 +166,9 @@ def install(app: FastAPI) -> MethodIndex:
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         headers = exc.headers
         if exc.status_code == 405:
-            first = (headers or {}).get("Allow", "")
-            headers = {**(headers or {}), "Allow": methods.allowed(request.url.path, first)}
+            allowed = methods.allowed(request.scope["path"])
+            if allowed is not None:
+                headers = {**(headers or {}), "Allow": allowed}
         return JSONResponse(
             {"message": str(exc.detail)}, status_code=exc.status_code, headers=headers
         )
