@@ -23,7 +23,7 @@ from headway.state import State
 from headway.store import open_store
 from headway.store.base import Batch, NewEvent, Store, Timer
 from headway.store.notifications import INBOX, QUEUE, Notice, WorkNotifications
-from headway.store.postgres import PostgresStore
+from headway.store.postgres import PostgresStore, logs
 from headway.store.postgres.migrations import MIGRATION_LOCK, available
 
 from . import records
@@ -375,17 +375,24 @@ async def test_the_listener_reconnects_and_says_notices_may_be_lost(
 async def test_following_logs_never_skips_a_line_committed_late(
     postgres_database: PostgresDatabase, pg: PostgresStore
 ) -> None:
-    """Ids are handed out before commit: a line of a smaller id committed after a line of a
-    larger id must not be skipped by a follower that asks for ids after the larger one."""
+    """Ids are handed out before commit: a writer of an execution's logs waits for the one
+    before it to commit, so that a line of a smaller id is never committed after a line of a
+    larger id (a follower asking for ids after the larger one would miss it)."""
     with postgres_database.connect() as slow:
         with slow.transaction():
+            slow.execute(logs.LOCK_EXECUTION, (logs.lock_key("e"),))
             slow.execute(
                 "INSERT INTO logs (tenant, execution_id, namespace, flow_id, level, message,"
                 " timestamp) VALUES ('main', 'e', 'ns', 'f', 'INFO', 'first', now())"
             )
-            await pg.append_logs([records.log("e", "second")])
-            assert await pg.list_logs("e") == []  # 'second' waits for 'first'
-        listed = await pg.list_logs("e")
+            second = asyncio.create_task(pg.append_logs([records.log("e", "second")]))
+            other = asyncio.create_task(pg.commit(Batch(logs=[records.log("e2", "elsewhere")])))
+            await asyncio.wait_for(other, 5)  # another execution's logs do not wait
+            await asyncio.sleep(0.3)
+            assert not second.done()  # waits for 'first' to commit
+            assert await pg.list_logs("e") == []
+        await asyncio.wait_for(second, 5)
+    listed = await pg.list_logs("e")
     assert [entry.message for _, entry in listed] == ["first", "second"]
     assert listed[0][0] < listed[1][0]
 

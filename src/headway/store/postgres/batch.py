@@ -1,8 +1,9 @@
 """Applying a :class:`Batch`: every write of it in one transaction, or none.
 
-Order (as in SQLite): executions, TaskRun deletions then upserts, then for the queue and the
-timers the removals before the additions, events then acknowledgements, logs. Rows other
-than executions and logs take their tenant from their execution.
+Order (as in SQLite, after the locks that writers of logs take, see :mod:`.logs`):
+executions, TaskRun deletions then upserts, then for the queue and the timers the removals
+before the additions, events then acknowledgements, logs. Rows other than executions and
+logs take their tenant from their execution.
 
 The statements of a batch are sent in one pipeline (BEGIN ... COMMIT without waiting for
 each answer). A batch that enqueues TaskRuns or adds events or timers also sends a
@@ -72,6 +73,8 @@ def prepare(batch: Batch, origin: str) -> Steps:
     """The statements of a batch and their parameters, in order (its notifications last)."""
     now = utcnow()
     return [
+        # First, so that no other lock is held while waiting for them.
+        (logs.LOCK_EXECUTION, logs.lock_params(batch.logs)),
         (UPSERT_EXECUTION, [rows.execution_params(e, now) for e in batch.executions]),
         (DELETE_TASK_RUN, [(task_run_id,) for task_run_id in batch.delete_task_runs]),
         (UPSERT_TASK_RUN, [rows.task_run_params(tr) for tr in batch.task_runs]),

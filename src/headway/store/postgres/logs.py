@@ -1,4 +1,10 @@
-"""Execution logs: appended by anyone, read in id order (following works: see ``LIST``)."""
+"""Execution logs: appended by anyone, read in id order.
+
+Following works (a reader asking for ids after N never misses a line): ids are handed out at
+insert, not at commit, so every writer of an execution's logs first takes a transaction-level
+advisory lock on that execution (:func:`lock_params`, in one order), held until its lines are
+visible. Within one execution, ids therefore grow in commit order.
+"""
 
 from __future__ import annotations
 
@@ -11,22 +17,29 @@ _COLUMNS = (
     "tenant, execution_id, task_run_id, task_id, namespace, flow_id, attempt_number,"
     " level, message, timestamp"
 )
+LOCK_EXECUTION = "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))"
 INSERT = f"INSERT INTO logs ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-# Ids are handed out when rows are inserted, not when they commit: a line of a smaller id may
-# still be on its way. Only lines whose transaction ended before the oldest transaction still
-# running began are returned, so that every line of a smaller id is already visible.
 LIST = f"""
 SELECT id, {_COLUMNS} FROM logs
 WHERE execution_id = %(execution_id)s AND id > %(after_id)s
-  AND tx < pg_snapshot_xmin(pg_current_snapshot())
   AND (%(task_run_id)s::text IS NULL OR task_run_id = %(task_run_id)s)
   AND (%(levels)s::text[] IS NULL OR level = ANY(%(levels)s::text[]))
 ORDER BY id"""
 
 
+def lock_key(execution_id: str) -> str:
+    return f"headway.logs\x1f{execution_id}"
+
+
+def lock_params(entries: list[LogEntry]) -> list[tuple[object, ...]]:
+    """The locks to take before writing ``entries``: one per execution, in one order."""
+    return [(lock_key(e),) for e in sorted({entry.execution_id for entry in entries})]
+
+
 async def append_logs(conn: Conn, entries: list[LogEntry]) -> None:
     params = [rows.log_params(entry) for entry in entries]
-    async with conn.transaction(), conn.cursor() as cursor:
+    async with conn.pipeline(), conn.transaction(), conn.cursor() as cursor:
+        await cursor.executemany(LOCK_EXECUTION, lock_params(entries))
         await cursor.executemany(INSERT, params)
 
 

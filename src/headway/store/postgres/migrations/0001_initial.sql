@@ -94,12 +94,11 @@ CREATE TABLE timers (
 CREATE INDEX timers_by_due_at ON timers (due_at);
 CREATE INDEX timers_by_execution ON timers (execution_id);
 
--- `tx` is the id of the transaction that wrote the line, taken before `id` (columns get
--- their defaults in order): a reader returns only lines whose transaction ended before any
--- transaction still running began, so that a follower asking for ids after N never misses
--- a line of a smaller id committed later (ids are handed out before commit).
+-- Log ids are handed out when lines are inserted, not when they commit: writers of one
+-- execution's logs hold a transaction-level advisory lock on it (taken first, so released
+-- only once their lines are visible), so that within an execution ids grow in commit order
+-- and a follower asking for ids after N never misses a line committed later.
 CREATE TABLE logs (
-    tx xid8 NOT NULL DEFAULT pg_current_xact_id(),
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     tenant text NOT NULL DEFAULT 'main',
     execution_id text COLLATE "C" NOT NULL,
