@@ -16,11 +16,13 @@ def main() -> None:
         data = json.load(f)
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
     names = list(data["bars"])
-    engines = sorted({e for v in data["bars"].values() for e in v})
+    engines = sorted({e for v in data["bars"].values() for e in v} | set(data["scale"]))
+    color = {e: f"C{i}" for i, e in enumerate(engines)}  # one colour per engine, both panels
     width = 0.8 / max(len(engines), 1)
     for i, engine in enumerate(engines):
         xs = [j + i * width for j in range(len(names))]
-        left.bar(xs, [data["bars"][n].get(engine, 0) for n in names], width, label=engine)
+        heights = [data["bars"][n].get(engine, 0) for n in names]
+        left.bar(xs, heights, width, label=engine, color=color[engine])
     left.set_xticks([j + width * (len(engines) - 1) / 2 for j in range(len(names))], names)
     left.set_yscale("log")
     left.set_ylabel("overhead per task, warm (ms, log)")
@@ -35,6 +37,7 @@ def main() -> None:
                     [v for _, v in got],
                     style,
                     marker="o",
+                    color=color[engine],
                     label=f"{engine} {kind}",
                 )
     right.set_xscale("log")
