@@ -22,7 +22,7 @@ from headway.execution import iso, parse_iso
 from headway.store.base import Batch
 from headway.store.notifications import INBOX, QUEUE, Notice
 from headway.store.postgres import rows
-from headway.store.postgres.connection import Database
+from headway.store.postgres.connection import Database, connect_kwargs
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +71,7 @@ class Listener:
 
     When the connection is lost it reconnects (backing off) and then calls every callback
     once with a notice without date: notifications sent meanwhile were lost, look again.
+    Callbacks run on the event loop and must not raise.
     """
 
     def __init__(self, database: Database, origin: str) -> None:
@@ -105,9 +106,7 @@ class Listener:
         failures = 0
         while True:
             try:
-                conn = await psycopg.AsyncConnection.connect(
-                    self.database.url, autocommit=True, connect_timeout=10
-                )
+                conn = await psycopg.AsyncConnection.connect(self.database.url, **connect_kwargs())
             except psycopg.Error as exc:
                 delay = RECONNECT_AFTER_S[min(failures, len(RECONNECT_AFTER_S) - 1)]
                 log.warning(
