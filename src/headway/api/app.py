@@ -16,10 +16,12 @@ from headway.api.context import ServerContext
 from headway.api.metrics import CONTENT_TYPE, Metrics
 from headway.api.routes import (
     audit,
+    execution_files,
     executions,
     flows,
     kv,
     logs,
+    meta,
     namespace_files,
     tokens,
     triggers,
@@ -32,7 +34,9 @@ ROUTERS: list[APIRouter] = [
     executions.router,
     logs.router,
     kv.router,
+    execution_files.router,
     namespace_files.router,
+    meta.router,
     audit.router,
     tokens.router,
     triggers.router,
