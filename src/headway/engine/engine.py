@@ -22,6 +22,7 @@ from headway.execution import Execution, LogEntry
 from headway.masking import Masker
 from headway.plugins.flowable.pause import RESUMES_AT
 from headway.plugins.registry import Registry, default_registry
+from headway.scheduler.control import StoreTriggerSwitch
 from headway.settings import Settings
 from headway.state import State
 from headway.storage import Storage, open_storage
@@ -53,6 +54,7 @@ class Engine:
             secrets=dict(settings.secrets),
             masker=Masker(settings.secrets.values()),
         )
+        self.env.triggers = StoreTriggerSwitch(store, self.flows)
         self.executor = Executor(store, self.flows, self.env, storage=self.storage)
         self.worker = Worker(
             store,

@@ -27,7 +27,7 @@ from headway.execution import Attempt, Execution, LogEntry, StateRecord, TaskRun
 from headway.flows.tasks import TaskBase
 from headway.flows.values import InputValueError, convert_value, serialize_value
 from headway.masking import Masker
-from headway.plugins.base import Advance, Child, FlowableTask, SubflowRequest
+from headway.plugins.base import Advance, Child, FlowableTask, SubflowRequest, TriggerSwitch
 from headway.state import State
 from headway.store.base import Batch, Event, NewEvent, QueuedTaskRun, Timer
 
@@ -46,6 +46,8 @@ class EngineEnv:
     envs: dict[str, str] = field(default_factory=dict)
     secrets: dict[str, str] = field(default_factory=dict)
     bridge: StoreBridge | None = None
+    # What the Toggle task uses (None where triggers cannot be changed).
+    triggers: TriggerSwitch | None = None
     # Masks the configured secrets' values in logs (per execution: its SECRET inputs too).
     masker: Masker = field(default_factory=Masker)
 

@@ -9,8 +9,10 @@ from typing import Any
 
 from headway import expressions
 from headway.engine.rendering import Renderer
+from headway.errors import TaskFailure
 from headway.execution import LogEntry, TaskRun, utcnow
 from headway.masking import Masker
+from headway.plugins.base import TriggerSwitch
 from headway.storage import TaskRunFiles
 from headway.store.base import KVEntry, Store
 
@@ -69,6 +71,7 @@ class TaskRunContext:
         masker: Masker,
         min_level: str = "TRACE",
         shared_directory: Path | None = None,
+        triggers: TriggerSwitch | None = None,
     ) -> None:
         self._tr = task_run
         self._namespace = namespace
@@ -81,6 +84,7 @@ class TaskRunContext:
         self._min_level = LEVELS.get(min_level, 0)
         self._masker = masker
         self._shared_directory = shared_directory
+        self._triggers = triggers
         self.logs: list[LogEntry] = []
         self.labels: dict[str, str] = {}
 
@@ -115,6 +119,12 @@ class TaskRunContext:
     @property
     def kv(self) -> StoreKV:
         return self._kv
+
+    @property
+    def triggers(self) -> TriggerSwitch:
+        if self._triggers is None:
+            raise TaskFailure("triggers cannot be changed from here", retryable=False)
+        return self._triggers
 
     @property
     def storage(self) -> TaskRunFiles:

@@ -238,6 +238,7 @@ class Worker:
             attempt=item.attempt,
             renderer=renderer,
             kv=StoreKV(self.store, view.execution.tenant),
+            triggers=self.env.triggers,
             storage=TaskRunFiles(
                 self.storage,
                 view.execution.tenant,

@@ -101,6 +101,16 @@ class TaskStorage(Protocol):
     async def exists(self, uri: str) -> bool: ...
 
 
+class TriggerSwitch(Protocol):
+    """Enables and disables the triggers of flows (the Toggle task)."""
+
+    async def set_disabled(
+        self, namespace: str, flow_id: str, trigger_id: str, disabled: bool
+    ) -> None:
+        """Raise :class:`~headway.errors.NotFoundError` for an unknown flow or trigger."""
+        ...
+
+
 class RunContext(Protocol):
     """What a runnable task may use while it runs."""
 
@@ -128,6 +138,11 @@ class RunContext(Protocol):
 
     @property
     def kv(self) -> KVStore: ...
+
+    @property
+    def triggers(self) -> TriggerSwitch:
+        """Enable or disable flows' triggers."""
+        ...
 
     @property
     def storage(self) -> TaskStorage:

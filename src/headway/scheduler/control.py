@@ -109,6 +109,19 @@ async def set_disabled(
     return state
 
 
+class StoreTriggerSwitch:
+    """The Toggle task's way to triggers: :func:`set_disabled` on the store."""
+
+    def __init__(self, store: Store, flows: FlowRepository) -> None:
+        self.store = store
+        self.flows = flows
+
+    async def set_disabled(
+        self, namespace: str, flow_id: str, trigger_id: str, disabled: bool
+    ) -> None:
+        await set_disabled(self.store, self.flows, namespace, flow_id, trigger_id, disabled)
+
+
 async def unlock(
     store: Store, flows: FlowRepository, namespace: str, flow_id: str, trigger_id: str
 ) -> TriggerState:

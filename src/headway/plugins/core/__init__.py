@@ -1,4 +1,5 @@
-"""Headway's core runnable tasks: Log, Return, OutputValues, Fail, Sleep, Labels and KV.
+"""Headway's core runnable tasks: Log, Return, OutputValues, Fail, Sleep, Labels, KV and
+the trigger Toggle.
 
 Registered through the ``headway.plugins`` entry point ``core``, like any third-party plugin.
 """
@@ -12,6 +13,7 @@ from headway.plugins.core.flow import Sleep
 from headway.plugins.core.kv import KVDelete, KVGet, KVSet
 from headway.plugins.core.log import Echo, Log
 from headway.plugins.core.outputs import OutputValues
+from headway.plugins.core.trigger import Toggle
 
 PLUGINS: tuple[type[TaskBase], ...] = (
     Log,
@@ -24,6 +26,7 @@ PLUGINS: tuple[type[TaskBase], ...] = (
     KVSet,
     KVGet,
     KVDelete,
+    Toggle,
 )
 
 __all__ = [
@@ -38,4 +41,5 @@ __all__ = [
     "OutputValues",
     "Return",
     "Sleep",
+    "Toggle",
 ]
