@@ -203,6 +203,18 @@ async def test_labels_and_delete(api: Api) -> None:
             break
         await asyncio.sleep(0.02)
     assert labels == [{"key": "env", "value": "prod"}]
+    replaced = await api.client.post(
+        f"/api/v1/executions/{execution_id}/labels",
+        params={"replace": "true"},
+        json=[{"key": "team", "value": "ops"}],
+    )
+    assert replaced.status_code == 200
+    for _ in range(100):
+        labels = (await api.client.get(f"/api/v1/executions/{execution_id}")).json()["labels"]
+        if labels == [{"key": "team", "value": "ops"}]:
+            break
+        await asyncio.sleep(0.02)
+    assert labels == [{"key": "team", "value": "ops"}]
     empty_key = await api.client.post(
         f"/api/v1/executions/{execution_id}/labels", json=[{"key": " ", "value": "x"}]
     )

@@ -216,7 +216,10 @@ class Evaluation:
         self._touch_execution()
 
     def _on_labels(self, payload: dict[str, Any]) -> None:
-        """Labels set by a user (the API): added to the execution's, replacing same keys."""
+        """Labels set by a user (the API): added to the execution's, replacing same keys;
+        with ``replace``, the execution's labels become exactly these."""
+        if payload.get("replace"):
+            self.execution.labels = []
         self._set_labels(payload.get("labels") or {})
 
     def _on_restart(self, payload: dict[str, Any]) -> None:

@@ -325,14 +325,23 @@ class Label(BaseModel):
 
 
 @router.post("/executions/{execution_id}/labels")
-async def set_labels(execution_id: str, labels: list[Label], ctx: Ctx) -> JSON:
-    """Add or replace labels of an execution."""
+async def set_labels(
+    execution_id: str,
+    labels: list[Label],
+    ctx: Ctx,
+    replace: Annotated[
+        bool, Query(description="The labels become exactly these (others are removed)")
+    ] = False,
+) -> JSON:
+    """Add labels to an execution (same keys replaced), or with ``replace`` set exactly
+    these."""
     await ctx.execution(execution_id)
     for label in labels:
         if not label.key.strip():
             raise ApiError(422, "a label's key must not be empty")
     given = {label.key: label.value for label in labels}
-    await ctx.engine.executor.request(execution_id, "labels", {"labels": given})
+    payload = {"labels": given, "replace": replace}
+    await ctx.engine.executor.request(execution_id, "labels", payload)
     return {"id": execution_id, "labels": [label.model_dump() for label in labels]}
 
 
