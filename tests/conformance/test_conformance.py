@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 import yaml
 
-from conftest import PostgresDatabase
 from headway.store import Store
 from headway.store.postgres import PostgresStore
 from headway.testing import RunResult, run_flow
+from postgres_db import PostgresDatabase
 
 FLOWS = Path(__file__).parent / "flows"
 CASES = sorted(p for p in FLOWS.glob("*.yaml") if not p.name.endswith(".expect.yaml"))

@@ -11,12 +11,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from conftest import require_service
 from headway.errors import StoreError
 from headway.state import State
 from headway.store.base import Batch, NewEvent
 from headway.store.notifications import QUEUE, Notice
 from headway.store.postgres import PostgresStore
+from postgres_db import require_service
 
 from . import records
 from .postgres_server import PrivateServer, find_binaries, private_server

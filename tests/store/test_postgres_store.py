@@ -17,7 +17,6 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from conftest import PostgresDatabase, with_database
 from headway.errors import StoreError
 from headway.state import State
 from headway.store import open_store
@@ -25,6 +24,7 @@ from headway.store.base import Batch, NewEvent, Store, Timer
 from headway.store.notifications import INBOX, QUEUE, Notice, WorkNotifications
 from headway.store.postgres import PostgresStore, logs
 from headway.store.postgres.migrations import MIGRATION_LOCK, available
+from postgres_db import PostgresDatabase, with_database
 
 from . import records
 from .contract import StoreContract
