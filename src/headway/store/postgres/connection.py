@@ -17,7 +17,7 @@ import functools
 import select
 from collections.abc import Awaitable, Callable
 from typing import Any, Concatenate, ParamSpec, TypeVar
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 import psycopg
 from psycopg_pool import AsyncConnectionPool
@@ -41,20 +41,27 @@ APPLICATION_NAME = "headway"
 
 
 def redact(url: str) -> str:
-    """The URL with its password replaced by ``****`` (for messages and repr)."""
+    """The URL with its password (in the user part or as ``?password=``) replaced by
+    ``****``, for messages and repr."""
     parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.rpartition("@")
-    userinfo = netloc[0].partition(":")[0]
-    return urlunsplit(parts._replace(netloc=f"{userinfo}:****@{netloc[2]}"))
+    if parts.password is not None:
+        netloc = parts.netloc.rpartition("@")
+        userinfo = netloc[0].partition(":")[0]
+        parts = parts._replace(netloc=f"{userinfo}:****@{netloc[2]}")
+    if "password" in parts.query:
+        query = [(k, "****" if k == "password" else v) for k, v in parse_qsl(parts.query)]
+        parts = parts._replace(query=urlencode(query, safe="*"))
+    return urlunsplit(parts)
 
 
-def _password(url: str) -> str | None:
+def secrets_of(url: str) -> list[str]:
+    """The password of the URL as written and as decoded, to keep out of any message."""
     try:
-        return urlsplit(url).password
+        parts = urlsplit(url)
+        password = parts.password or dict(parse_qsl(parts.query)).get("password")
     except ValueError:
-        return None
+        return []
+    return [] if not password else sorted({password, unquote(password)}, key=len, reverse=True)
 
 
 def connect_kwargs() -> dict[str, Any]:
@@ -89,7 +96,7 @@ class Database:
     ) -> None:
         self.url = url
         self.where = redact(url)
-        self._secret = _password(url)
+        self._secrets = secrets_of(url)
         self.min_size = min_size
         self.max_size = max_size
         # How long a call waits for a connection (all busy, or the database unreachable)
@@ -104,8 +111,8 @@ class Database:
     def error(self, what: str, exc: BaseException) -> StoreError:
         """A StoreError naming the store and the operation, never the password."""
         message = f"PostgreSQL store '{self.where}': {what} failed: {exc}".strip()
-        if self._secret:
-            message = message.replace(self._secret, "****")
+        for secret in self._secrets:
+            message = message.replace(secret, "****")
         return StoreError(message)
 
     async def connect(self) -> Conn:
