@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from .conftest import Cli
 from .ui_support import SCREENSHOTS, Server, chromium_path, headway_server, require_browser
 
 if TYPE_CHECKING:
@@ -288,19 +287,10 @@ def test_editor_shows_the_error_at_its_line_then_saves(page: Page) -> None:
     expect(page.locator(".lead")).to_have_text("Logs, sleeps, logs again.")
 
 
-def test_editor_completes_types_and_keys_from_the_schema(page: Page, tmp_path: Path) -> None:
-    """Completion uses the schema at /api/v1/plugins/schemas/flow (Kestra's path); until the
-    server has that route, the test serves `headway schema`'s output there."""
+def test_editor_completes_types_and_keys_from_the_schema(page: Page) -> None:
+    """Completion uses the server's schema at /api/v1/plugins/schemas/flow (Kestra's path)."""
     from playwright.sync_api import expect
 
-    schema = Cli(tmp_path / "home").run("schema")
-    assert schema.returncode == 0, schema.stderr
-    page.route(
-        "**/api/v1/plugins/schemas/flow",
-        lambda route: route.fulfill(
-            status=200, content_type="application/json", body=schema.stdout
-        ),
-    )
     page.goto("/flows/new")
     editor = page.locator("#flow-source")
     editor.fill("id: typed\nnamespace: demo\ntasks:\n  - id: hello\n    ")
@@ -382,10 +372,11 @@ def test_execute_dialog_runs_the_flow_and_logs_arrive_live(
     page.locator("#log-level").select_option("INFO")
     expect(logs).to_contain_text("second for Ada")
 
-    # The FILE input: a preview through the API (its message until the route exists).
+    # The FILE input: its first lines shown, its size, a download link.
     files = page.locator(".files-out li").filter(has_text="note.txt")
-    files.get_by_role("button", name="Preview").click()
-    expect(files.locator(".file-preview")).to_contain_text(re.compile(r"uploaded text|Preview: .+"))
+    expect(files.locator(".file-preview")).to_have_text("uploaded text")
+    expect(files.locator(".file-size")).to_have_text("14 B")
+    expect(files.get_by_role("link", name="Download note.txt")).to_be_visible()
     shot(page, "execution-done")
 
 
@@ -493,7 +484,7 @@ def test_actions_show_what_the_api_answers(page: Page, server: Server) -> None:
     page.get_by_role("button", name="Labels").click()
     page.get_by_label("Key").fill("team")
     page.get_by_label("Value").fill("ops")
-    page.get_by_role("button", name="Set label").click()
+    page.get_by_role("button", name="Save labels").click()
     expect(page.locator(".meta")).to_contain_text("team:ops")
 
     page.get_by_role("button", name="Restart").click()

@@ -74,6 +74,16 @@ export async function getText(path, query) {
   return response.text();
 }
 
+// A response of the API as it comes (a file to read in part), with the token; an error
+// status throws as `request` does.
+export async function fetchRaw(path, query) {
+  const response = await fetch(API + path + queryString(query), { headers: authorized({}) });
+  if (!response.ok) {
+    throw failed(response.status, await response.json().catch(() => null));
+  }
+  return response;
+}
+
 // A file from the API (logs, outputs), downloaded with the token.
 export async function download(path, filename) {
   const response = await fetch(API + path, { headers: authorized({}) });

@@ -1,4 +1,5 @@
 // The single-page app: a router over the History API, the theme toggle, notices.
+import { forgetCaller } from "./access.js";
 import { get, setToken, token } from "./api.js";
 import { h, replace } from "./dom.js";
 import { formDialog } from "./components/dialog.js";
@@ -25,8 +26,11 @@ const ROUTES = [
 let current = 0;
 let leaving = [];
 
-// A page may refuse to be left through the app's links (the editor, with unsaved changes).
+// A page may refuse to be left through the app's links or the browser's Back and Forward
+// buttons (the editor, with unsaved changes).
 let leaveGuard = null;
+// The address of the page shown, to go back to when leaving it is refused.
+let shownUrl = null;
 
 export function navigate(url, { replaceState = false } = {}) {
   if (leaveGuard && !leaveGuard()) return;
@@ -41,6 +45,7 @@ async function route() {
   for (const stop of leaving) stop();
   leaving = [];
   leaveGuard = null;
+  shownUrl = location.pathname + location.search + location.hash;
   const token = ++current;
   const page = {
     alive: () => token === current,
@@ -128,6 +133,7 @@ function askForToken(message) {
     onSubmit: async () => {
       const before = token();
       setToken(input.value.trim());
+      forgetCaller();
       try {
         await get("/flows/search", { size: 1 });
       } catch (error) {
@@ -154,6 +160,7 @@ function setUp() {
   addEventListener("headway:unauthorized", (event) => askForToken(event.detail));
   document.getElementById("sign-out").addEventListener("click", () => {
     setToken("");
+    forgetCaller();
     showSignOut();
     route();
   });
@@ -173,7 +180,14 @@ function setUp() {
     event.preventDefault();
     navigate(a.getAttribute("href"));
   });
-  addEventListener("popstate", route);
+  // Back or Forward has already changed the address: a refused leave puts it back.
+  addEventListener("popstate", () => {
+    if (leaveGuard && !leaveGuard()) {
+      history.pushState(null, "", shownUrl);
+      return;
+    }
+    route();
+  });
   route();
 }
 

@@ -6,6 +6,9 @@ import { h, formatTime, replace } from "../dom.js";
 import { taskRunName } from "./gantt.js";
 
 const LEVELS = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR"];
+const CHUNK = 200;
+const FRAME_BUDGET_MS = 12;
+const SEARCH_DELAY_MS = 150;
 
 export function logsPanel(executionId, page) {
   const entries = [];
@@ -41,31 +44,64 @@ export function logsPanel(executionId, page) {
   h("span", { class: "log-task" }, entry.taskId || ""),
   h("span", { class: "log-message" }, entry.message));
 
+  // Lines are drawn a frame at a time, within a time budget, so that 10,000 lines arriving
+  // together (or a filter over them) never freeze the page; they go into blocks of CHUNK
+  // lines that the browser skips laying out while they are off screen
+  // (`content-visibility: auto`).
+  let pending = [];
+  let drawn = 0;
+  let block = null;
+  let frame = 0;
+
   function redraw() {
-    pending = [];
-    const shown = entries.filter(visible);
-    replace(list, shown.length ? shown.map(row) :
+    pending = entries.filter(visible);
+    drawn = 0;
+    block = null;
+    replace(list, pending.length ? null :
       h("p", { class: "empty" }, entries.length ? "No line matches the filters." : "No log yet."));
-    list.scrollTop = list.scrollHeight;
+    follows = true;
+    schedule();
   }
   for (const control of [level, taskRun]) control.addEventListener("change", redraw);
-  search.addEventListener("input", redraw);
+  let typing = null;
+  search.addEventListener("input", () => {
+    clearTimeout(typing);
+    typing = setTimeout(redraw, SEARCH_DELAY_MS);
+  });
 
-  // Lines that arrive together are drawn together, once per frame: reading the list's
-  // size after each line would lay the page out 500 times for 500 lines.
-  let pending = [];
   function queue(entry) {
-    if (!pending.length) requestAnimationFrame(flush);
+    if (!pending.length && !drawn && list.querySelector(".empty")) list.replaceChildren();
     pending.push(entry);
+    schedule();
   }
+  function schedule() {
+    if (!frame && pending.length) frame = requestAnimationFrame(flush);
+  }
+  // Whether the list keeps to its last line: yes until the reader scrolls up.
+  let follows = true;
+  list.addEventListener("scroll", () => {
+    follows = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+  });
   function flush() {
-    const lines = pending;
-    pending = [];
-    if (!lines.length) return;
-    const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
-    if (list.querySelector(".empty")) list.replaceChildren();
-    list.append(...lines.map(row));
-    if (atBottom) list.scrollTop = list.scrollHeight;
+    frame = 0;
+    if (!pending.length) return;
+    const until = performance.now() + FRAME_BUDGET_MS;
+    let done = 0;
+    do {
+      if (!block || block.childElementCount >= CHUNK) {
+        block = h("div", { class: "log-chunk" });
+        list.append(block);
+      }
+      const end = Math.min(pending.length, done + CHUNK - block.childElementCount);
+      const rows = [];
+      for (let i = done; i < end; i++) rows.push(row(pending[i]));
+      block.append(...rows);
+      done = end;
+    } while (done < pending.length && performance.now() < until);
+    pending = pending.slice(done);
+    drawn += done;
+    if (follows) list.scrollTop = list.scrollHeight;
+    schedule();
   }
 
   let stop = () => {};

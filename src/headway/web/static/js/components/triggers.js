@@ -6,7 +6,8 @@ import { h, formatDate, replace } from "../dom.js";
 import { formDialog } from "./dialog.js";
 import { inputsForm } from "./inputs-form.js";
 
-export function triggersPanel(flow, page) {
+// `may.edit`: the caller may change triggers (else no action is shown).
+export function triggersPanel(flow, page, may = { edit: true }) {
   const box = h("div", { class: "triggers" }, h("p", { class: "muted" }, "Loading…"));
   const ref = (t) => ({ namespace: flow.namespace, flowId: flow.id, triggerId: t.triggerId });
 
@@ -46,7 +47,7 @@ export function triggersPanel(flow, page) {
         h("span", { class: "tag" }, ctx.disabled ? "disabled" : "enabled"),
         backfill ? h("span", { class: "tag" }, `backfill${backfill.paused ? " paused" : ""} at ` +
           formatDate(backfill.currentDate)) : null),
-      h("td", { class: "actions" },
+      !may.edit ? h("td", {}) : h("td", { class: "actions" },
         h("button", { type: "button", class: "small", onClick: () =>
           act(ctx.disabled ? "Enable" : "Disable", "PUT", "/triggers",
             { ...ref(ctx), disabled: !ctx.disabled }) }, ctx.disabled ? "Enable" : "Disable"),

@@ -1,7 +1,8 @@
 // An execution: its state live (SSE), the Gantt and the list of its TaskRuns with their
 // attempts, logs that follow live, inputs and outputs, and the actions kill, resume (with
 // the pause's onResume inputs), restart and replay.
-import { download, enc, follow, get, getText, request } from "../api.js";
+import { permissions } from "../access.js";
+import { enc, follow, get, request } from "../api.js";
 import { navigate, notify } from "../app.js";
 import {
   h, link, formatDate, formatMillis, isEmpty, pretty, replace, stateMillis,
@@ -11,7 +12,11 @@ import { formDialog } from "../components/dialog.js";
 import { gantt, taskRunName, taskRunTree } from "../components/gantt.js";
 import { inputsForm } from "../components/inputs-form.js";
 import { logsPanel } from "../components/logs.js";
-import { statesByTask, topology } from "../components/topology.js";
+import { fileItem } from "../components/files.js";
+import { labelsDialog } from "../components/labels.js";
+import {
+  loadTopology, statesByTask, subflowsByTask, topology,
+} from "../components/topology.js";
 import { tabs } from "../components/tabs.js";
 
 const PAUSED_POLL_MS = 3000;
@@ -19,6 +24,8 @@ const ACTION_POLLS = 25;
 
 export async function render(main, [id], page) {
   let execution = await get(`/executions/${enc(id)}`);
+  // The actions the caller's role does not allow on its namespace are not shown.
+  const may = await permissions(execution.namespace);
   if (!page.alive()) return;
 
   const head = h("div", { class: "page-head" });
@@ -35,21 +42,21 @@ export async function render(main, [id], page) {
   const logs = logsPanel(id, page);
   const console_ = consolePanel(id);
   replace(main, head, message, resumeBox, timeline, taskRuns, logs.element, data,
-    console_.element);
+    may.run ? console_.element : null);
 
   let shownState = null;
   let shownHead = null;
   let shownValues = null;
   let refollow = () => {};
   let shownRuns = null;
-  let flowPromise = null;
+  let topologyPromise = null;
 
   function update(next) {
     execution = next;
     const state = execution.state.current;
     const shown = JSON.stringify([state, execution.labels]);
     if (shown !== shownHead) {
-      keepFocus(head, () => replace(head, header(execution, actions)));
+      keepFocus(head, () => replace(head, header(execution, may.run ? actions : null)));
       shownHead = shown;
     }
     if (state !== shownState) {
@@ -62,7 +69,8 @@ export async function render(main, [id], page) {
       replace(timelineBody, gantt(execution));
       keepFocus(taskRuns, () => replace(taskRuns, h("h2", { id: "taskruns-title" }, "TaskRuns"),
         taskRunTable(execution, {
-          replay, setState, showLogs: (tr) => logs.showTaskRun(tr),
+          replay: may.run ? replay : null, setState: may.run ? setState : null,
+          showLogs: (tr) => logs.showTaskRun(tr),
         })));
       logs.setTaskRuns(execution.taskRunList || []);
       console_.setTaskRuns(execution.taskRunList || []);
@@ -122,25 +130,8 @@ export async function render(main, [id], page) {
   const actions = {
     pause: () => act("Pause", "POST", `/executions/${enc(id)}/pause`),
     forceRun: () => act("Force run", "POST", `/executions/${enc(id)}/force-run`),
-    labels: () => {
-      const key = h("input", { id: "label-key", required: true });
-      const value = h("input", { id: "label-value" });
-      formDialog({
-        title: "Set a label",
-        body: h("div", {},
-          h("p", { class: "muted" }, "Adds the label, or replaces the value of that key."),
-          h("div", { class: "field" }, h("label", { for: "label-key" }, "Key"), key),
-          h("div", { class: "field" }, h("label", { for: "label-value" }, "Value"), value)),
-        submitLabel: "Set label",
-        onSubmit: () => {
-          if (!key.value.trim()) return false;
-          return act("Label", "POST", `/executions/${enc(id)}/labels`, {
-            body: { json: [...(execution.labels || []).filter((l) => l.key !== key.value),
-              { key: key.value.trim(), value: value.value }] },
-          });
-        },
-      });
-    },
+    labels: () => labelsDialog(execution.labels || [], (labels) => act("Labels", "POST",
+      `/executions/${enc(id)}/labels`, { body: { json: labels }, query: { replace: true } })),
     kill: () => formDialog({
       title: "Kill this execution?",
       body: h("p", {}, "Its running tasks are stopped and its subflows killed."),
@@ -163,17 +154,23 @@ export async function render(main, [id], page) {
     },
   };
 
-  function flowOfExecution() {
-    flowPromise = flowPromise || get(`/flows/${enc(execution.namespace)}/` +
-      `${enc(execution.flowId)}`, { revision: execution.flowRevision });
-    return flowPromise;
+  function topologyOfExecution() {
+    topologyPromise = topologyPromise || loadTopology(execution.namespace, execution.flowId,
+      execution.flowRevision);
+    return topologyPromise;
+  }
+
+  async function flowOfExecution() {
+    return (await topologyOfExecution())[0];
   }
 
   async function drawTopology() {
     try {
-      const flow = await flowOfExecution();
+      const [flow, graph] = await topologyOfExecution();
       if (page.alive()) {
-        replace(topologyBody, topology(flow, { states: statesByTask(execution) }));
+        keepFocus(topologyBody, () => replace(topologyBody, topology(flow, graph, {
+          states: statesByTask(execution), subflows: subflowsByTask(execution),
+        })));
       }
     } catch (error) {
       replace(topologyBody, h("p", { class: "field-error" }, error.message));
@@ -181,7 +178,7 @@ export async function render(main, [id], page) {
   }
 
   async function showResume() {
-    if (execution.state.current !== "PAUSED") {
+    if (execution.state.current !== "PAUSED" || !may.run) {
       resumeBox.hidden = true;
       return;
     }
@@ -280,6 +277,7 @@ export async function render(main, [id], page) {
   page.onLeave(() => clearInterval(timer));
 }
 
+// `actions`: null when the caller may not act on this execution (a viewer).
 function header(execution, actions) {
   const state = execution.state.current;
   const terminal = isTerminal(state);
@@ -301,7 +299,7 @@ function header(execution, actions) {
         (execution.labels || []).map((l) => h("span", { class: "tag" }, `${l.key}:${l.value}`)),
         execution.parentId ? [" · parent ", link(`/executions/${enc(execution.parentId)}`,
           execution.parentId)] : null)),
-    h("div", { class: "actions" },
+    actions ? h("div", { class: "actions" },
       state === "PAUSED" ? button("Resume", actions.resume, { class: "primary" }) : null,
       state === "RUNNING" ? button("Pause", actions.pause, {
         title: "Running tasks finish; no new task starts until it is resumed",
@@ -316,7 +314,7 @@ function header(execution, actions) {
       button("Replay", actions.replay, {
         title: "A new execution from the first TaskRun (each TaskRun has its own Replay)",
       }),
-      button("Labels", actions.labels, { title: "Add or change a label" })),
+      button("Labels", actions.labels, { title: "Add, change or remove labels" })) : null,
   ];
 }
 
@@ -338,10 +336,10 @@ function taskRunTable(execution, { replay, setState, showLogs }) {
     h("td", { class: "actions" },
       h("button", { type: "button", id: `logs-${tr.id}`, class: "small",
         onClick: () => showLogs(tr.id) }, "Logs"),
-      h("button", { type: "button", id: `replay-${tr.id}`, class: "small",
+      replay ? h("button", { type: "button", id: `replay-${tr.id}`, class: "small",
         title: "A new execution that replays from this TaskRun",
-        onClick: () => replay(tr) }, "Replay"),
-      isTerminal(tr.state.current) ? h("button", { type: "button", id: `state-${tr.id}`,
+        onClick: () => replay(tr) }, "Replay") : null,
+      setState && isTerminal(tr.state.current) ? h("button", { type: "button", id: `state-${tr.id}`,
         class: "small", title: "Change the state of this TaskRun",
         onClick: () => setState(tr) }, "State") : null)))));
 }
@@ -440,32 +438,6 @@ function filesIn(value, found = []) {
     for (const item of Object.values(value)) filesIn(item, found);
   }
   return found;
-}
-
-// A file: preview (its first lines) and download, through the API's execution file
-// routes (Kestra's paths).
-const PREVIEW_BYTES = 10000;
-
-function fileItem(executionId, uri) {
-  const name = uri.split("/").pop();
-  const path = `/executions/${enc(executionId)}/file?path=${enc(uri)}`;
-  const view = h("div", { class: "file-preview" });
-  return h("li", {},
-    h("span", { class: "mono" }, name), " ",
-    h("button", { type: "button", class: "small", onClick: async () => {
-      try {
-        const text = await getText(`/executions/${enc(executionId)}/file`, { path: uri });
-        replace(view, h("pre", { class: "json" }, text.length > PREVIEW_BYTES ?
-          `${text.slice(0, PREVIEW_BYTES)}\n… (${text.length} characters in all)` : text));
-      } catch (error) {
-        replace(view, h("p", { class: "field-error" }, `Preview: ${error.message}`));
-      }
-    } }, "Preview"), " ",
-    h("button", { type: "button", class: "small", onClick: () =>
-      download(path, name).catch((error) =>
-        replace(view, h("p", { class: "field-error" }, `Download: ${error.message}`))) },
-    "Download"),
-    view);
 }
 
 // The task of a flow (as JSON) with this id, wherever it is nested.

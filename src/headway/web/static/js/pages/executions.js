@@ -1,4 +1,5 @@
 // Executions: filters (namespace, flow, state) and pages, both answered by the server.
+import { permissions } from "../access.js";
 import { enc, get, request } from "../api.js";
 import { navigate, notify } from "../app.js";
 import { h, link, formatDate, formatMillis, replace, stateMillis } from "../dom.js";
@@ -11,6 +12,9 @@ const SINCE = { "": "any time", PT1H: "last hour", P1D: "last 24 hours", P7D: "l
 const SINCE_MS = { PT1H: 3600e3, P1D: 86400e3, P7D: 7 * 86400e3 };
 
 export async function render(main, _params, page) {
+  // Restart and kill need runner somewhere, delete editor: a viewer selects nothing.
+  const may = await permissions();
+  if (!page.alive()) return;
   const q = page.query;
   const filters = {
     namespace: q.get("namespace") || "",
@@ -77,7 +81,7 @@ export async function render(main, _params, page) {
       if (!found.results.some((e) => e.id === id)) selected.delete(id);
     }
     replace(results, found.results.length ?
-      executionsTable(found.results, { selected, onSelect: showBulk }) :
+      executionsTable(found.results, may.run ? { selected, onSelect: showBulk } : {}) :
       h("p", { class: "empty" }, "No execution matches."),
     pager(found.total, number, SIZE, (n) => {
       const next = new URLSearchParams(page.query);
@@ -104,7 +108,7 @@ export async function render(main, _params, page) {
     replace(bulk, h("span", {}, `${selected.size} selected`),
       act("Restart", "POST", "/executions/restart/by-ids"),
       act("Kill", "DELETE", "/executions/kill/by-ids"),
-      act("Delete", "DELETE", "/executions/by-ids"));
+      may.edit ? act("Delete", "DELETE", "/executions/by-ids") : null);
   }
 
   await load();

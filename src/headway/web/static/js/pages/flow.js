@@ -1,6 +1,7 @@
 // A flow: its YAML source, its revisions (view, diff, restore), its last executions, and
 // the Execute dialog.
 import { enc, get, request } from "../api.js";
+import { permissions } from "../access.js";
 import { errorBox, navigate, notify } from "../app.js";
 import { h, link, formatDate, formatMillis, replace, stateMillis } from "../dom.js";
 import { badge } from "../states.js";
@@ -8,16 +9,18 @@ import { formDialog } from "../components/dialog.js";
 import { openExecuteDialog } from "../components/execute-dialog.js";
 import { sideBySide, unified } from "../components/diff.js";
 import { tabs } from "../components/tabs.js";
-import { topology } from "../components/topology.js";
+import { loadTopology, topology } from "../components/topology.js";
 import { triggersPanel } from "../components/triggers.js";
 import { yamlView } from "../components/yaml.js";
 
 export async function render(main, [namespace, id], page) {
   const base = `/flows/${enc(namespace)}/${enc(id)}`;
-  const flow = await get(base);
+  const [[flow, graph], may] = await Promise.all([loadTopology(namespace, id),
+    permissions(namespace)]);
   if (!page.alive()) return;
-  const execute = h("button", { type: "button", class: "primary", id: "execute",
-    onClick: () => openExecuteDialog(flow) }, "Execute");
+  // Actions the caller's role does not allow on this namespace are not shown.
+  const execute = may.run ? h("button", { type: "button", class: "primary", id: "execute",
+    onClick: () => openExecuteDialog(flow) }, "Execute") : null;
   replace(main,
     h("div", { class: "page-head" },
       h("div", {},
@@ -25,18 +28,21 @@ export async function render(main, [namespace, id], page) {
           link(`/flows?namespace=${enc(namespace)}`, namespace)),
         h("h1", {}, flow.id, " ", h("span", { class: "tag" }, `revision ${flow.revision}`))),
       h("div", { class: "actions" },
-        h("button", { type: "button", class: "danger", onClick: () => remove(flow) }, "Delete"),
-        h("a", { href: `${base}/edit`, "data-link": true, class: "button" }, "Edit"),
+        may.edit ? [
+          h("button", { type: "button", class: "danger", onClick: () => remove(flow) },
+            "Delete"),
+          h("a", { href: `${base}/edit`, "data-link": true, class: "button" }, "Edit"),
+        ] : null,
         execute)),
     flow.description ? h("p", { class: "lead" }, flow.description) : null,
     tabs([
-      ["Topology", () => h("div", { class: "panel" }, topology(flow))],
+      ["Topology", () => h("div", { class: "panel" }, topology(flow, graph))],
       ["Source", () => yamlView(flow.source)],
-      ["Triggers", () => triggersPanel(flow, page)],
-      ["Revisions", () => revisions(namespace, id, flow, page)],
+      ["Triggers", () => triggersPanel(flow, page, may)],
+      ["Revisions", () => revisions(namespace, id, flow, page, may)],
       ["Executions", () => executions(namespace, id, page)],
     ], page.query.get("tab")));
-  if (page.query.get("execute")) openExecuteDialog(flow);
+  if (page.query.get("execute") && may.run) openExecuteDialog(flow);
 }
 
 function remove(flow) {
@@ -56,7 +62,7 @@ function remove(flow) {
   });
 }
 
-function revisions(namespace, id, latest, page) {
+function revisions(namespace, id, latest, page, may) {
   const base = `/flows/${enc(namespace)}/${enc(id)}`;
   const box = h("div", { class: "revisions" }, h("p", { class: "muted" }, "Loading…"));
   const view = h("div", { class: "revision-view" });
@@ -71,7 +77,8 @@ function revisions(namespace, id, latest, page) {
         r.revision === latest.revision ? h("span", { class: "tag" }, "current") : [
           h("button", { type: "button", onClick: () => showDiff(r.revision) },
             `Diff ${r.revision} → ${latest.revision}`),
-          h("button", { type: "button", onClick: () => restore(r.revision) }, "Restore"),
+          may.edit ? h("button", { type: "button", onClick: () => restore(r.revision) },
+            "Restore") : null,
         ])));
     replace(box, h("table", { class: "table" },
       h("thead", {}, h("tr", {}, ["Revision", "Saved", ""].map((t) =>

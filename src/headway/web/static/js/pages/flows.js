@@ -1,5 +1,6 @@
 // Flows: search by namespace and text, paginated on the server; the states of each flow's
 // last executions at a glance.
+import { permissions } from "../access.js";
 import { enc, get } from "../api.js";
 import { navigate } from "../app.js";
 import { h, link, formatDate, replace } from "../dom.js";
@@ -10,6 +11,8 @@ const SIZE = 25;
 const RECENT = 10;
 
 export async function render(main, _params, page) {
+  const may = await permissions(); // "New flow" needs editor somewhere
+  if (!page.alive()) return;
   const q = page.query;
   const namespace = q.get("namespace") || "";
   const text = q.get("q") || "";
@@ -31,7 +34,8 @@ export async function render(main, _params, page) {
   const results = h("div", { class: "results" }, h("p", { class: "muted" }, "Loading…"));
   replace(main,
     h("div", { class: "page-head" }, h("h1", {}, "Flows"),
-      h("a", { href: "/flows/new", "data-link": true, class: "button primary" }, "New flow")),
+      may.edit ? h("a", { href: "/flows/new", "data-link": true, class: "button primary" },
+        "New flow") : null),
     search, results);
 
   get("/namespaces/search").then((found) => {

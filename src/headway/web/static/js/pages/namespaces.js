@@ -1,4 +1,5 @@
 // Namespaces: the list, and one namespace's flows, executions, KV store and files.
+import { permissions } from "../access.js";
 import { API, enc, get, getText, request, token } from "../api.js";
 import { errorBox, notify } from "../app.js";
 import { h, link, formatDate, replace } from "../dom.js";
@@ -18,14 +19,17 @@ export async function render(main, params, page) {
 }
 
 async function namespacePage(main, namespace, page) {
+  // A viewer sees the KV store and the files without the actions that change them.
+  const may = await permissions(namespace);
+  if (!page.alive()) return;
   replace(main,
     h("p", { class: "crumbs" }, link("/namespaces", "Namespaces")),
     h("h1", {}, namespace),
     tabs([
       ["Flows", () => flows(namespace, page)],
       ["Executions", () => executions(namespace, page)],
-      ["KV", () => kvPanel(namespace, page)],
-      ["Files", () => filesPanel(namespace, page)],
+      ["KV", () => kvPanel(namespace, page, may)],
+      ["Files", () => filesPanel(namespace, page, may)],
     ], page.query.get("tab")));
 }
 
@@ -59,12 +63,13 @@ function executions(namespace, page) {
 
 // The KV store: keys with their dates; view, edit (a JSON value, or a string), set a TTL,
 // delete.
-function kvPanel(namespace, page) {
+function kvPanel(namespace, page, may) {
   const base = `/namespaces/${enc(namespace)}/kv`;
   const list = h("div", {}, h("p", { class: "muted" }, "Loading…"));
   const box = h("div", { class: "kv" },
-    h("div", { class: "actions" },
-      h("button", { type: "button", class: "primary", onClick: () => edit(null) }, "New key")),
+    may.edit ? h("div", { class: "actions" },
+      h("button", { type: "button", class: "primary", onClick: () => edit(null) }, "New key")) :
+      null,
     list);
 
   async function load() {
@@ -77,10 +82,10 @@ function kvPanel(namespace, page) {
         h("td", { class: "mono" }, e.key),
         h("td", {}, formatDate(e.updateDate)),
         h("td", {}, e.expirationDate ? formatDate(e.expirationDate) : "never"),
-        h("td", { class: "actions" },
+        may.edit ? h("td", { class: "actions" },
           h("button", { type: "button", class: "small", onClick: () => edit(e.key) }, "Edit"),
           h("button", { type: "button", class: "small", onClick: () => remove(e.key) },
-            "Delete")))))) :
+            "Delete")) : h("td", {}))))) :
       h("p", { class: "empty" }, "No key in this namespace."));
   }
 
@@ -158,7 +163,7 @@ async function putKv(path, value, ttl) {
 }
 
 // Namespace files: a directory browser; a text file opens in an editor and is saved back.
-function filesPanel(namespace, page) {
+function filesPanel(namespace, page, may) {
   const base = `/namespaces/${enc(namespace)}/files`;
   let dir = page.query.get("path") || "/";
   const where = h("p", { class: "crumbs", id: "files-path" });
@@ -167,9 +172,9 @@ function filesPanel(namespace, page) {
   const upload = h("input", { type: "file", id: "files-upload", hidden: true,
     "aria-label": "File to upload" });
   const box = h("div", { class: "files" },
-    h("div", { class: "actions" },
+    may.edit ? h("div", { class: "actions" },
       h("button", { type: "button", class: "primary", onClick: () => open(null) }, "New file"),
-      h("button", { type: "button", onClick: () => upload.click() }, "Upload"), upload),
+      h("button", { type: "button", onClick: () => upload.click() }, "Upload"), upload) : null,
     where, list, editor);
 
   upload.addEventListener("change", async () => {
@@ -205,8 +210,8 @@ function filesPanel(namespace, page) {
             onClick: () => (isDir ? cd(path) : open(path)) }, isDir ? `${e.fileName}/` : e.fileName)),
           h("td", { class: "num" }, isDir ? "" : `${e.size} B`),
           h("td", {}, e.lastModifiedTime ? formatDate(new Date(e.lastModifiedTime)) : ""),
-          h("td", { class: "actions" }, h("button", { type: "button", class: "small",
-            onClick: () => remove(path) }, "Delete")));
+          h("td", { class: "actions" }, may.edit ? h("button", { type: "button",
+            class: "small", onClick: () => remove(path) }, "Delete") : null));
       }))) : h("p", { class: "empty" }, "No file here."));
   }
 
@@ -229,21 +234,22 @@ function filesPanel(namespace, page) {
     const name = h("input", { id: "file-path", value: path || join(dir, ""),
       "aria-label": "File path" });
     const text = h("textarea", { id: "file-content", class: "mono", rows: 14,
-      spellcheck: false, "aria-label": "File content" });
+      spellcheck: false, "aria-label": "File content", readOnly: !may.edit });
     text.value = content;
     replace(editor, h("div", { class: "panel" },
-      h("div", { class: "panel-head" }, h("h2", {}, path ? `Edit ${path}` : "New file"),
+      h("div", { class: "panel-head" }, h("h2", {}, path ? `${may.edit ? "Edit" : "View"} ${path}` : "New file"),
         h("div", { class: "actions" },
           h("button", { type: "button", onClick: () => replace(editor) }, "Close"),
-          h("button", { type: "button", class: "primary", id: "file-save", onClick: async () => {
-            try {
-              await save(name.value, new Blob([text.value], { type: "text/plain" }));
-              notify(`Saved ${name.value}`, "success");
-              await load();
-            } catch (error) {
-              notify(error.message, "error");
-            }
-          } }, "Save"))),
+          !may.edit ? null : h("button", { type: "button", class: "primary", id: "file-save",
+            onClick: async () => {
+              try {
+                await save(name.value, new Blob([text.value], { type: "text/plain" }));
+                notify(`Saved ${name.value}`, "success");
+                await load();
+              } catch (error) {
+                notify(error.message, "error");
+              }
+            } }, "Save"))),
       h("div", { class: "field" }, h("label", { for: "file-path" }, "Path"), name),
       text));
     (path ? text : name).focus();
