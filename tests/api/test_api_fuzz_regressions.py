@@ -157,3 +157,45 @@ async def test_a_token_lifetime_too_long_is_refused(api: Api, expires: str, mess
     assert response.status_code == 422, response.text
     assert response.json()["message"].startswith(message)
     assert (await api.client.get("/api/v1/tokens")).json() == []
+
+
+SCHEDULED = """\
+id: scheduled
+namespace: demo
+tasks:
+  - id: say
+    type: io.kestra.plugin.core.log.Log
+    message: hi
+triggers:
+  - id: nightly
+    type: io.kestra.plugin.core.trigger.Schedule
+    cron: "0 3 * * *"
+"""
+
+
+@pytest.mark.parametrize(
+    ("dates", "field"),
+    [
+        ({"start": "0001-01-01T00:00:00Z"}, "start"),
+        ({"start": "0001-01-01T00:30:00+01:00"}, "start"),
+        ({"start": "2026-01-01T00:00:00Z", "end": "9999-12-31T23:59:59-05:00"}, "end"),
+    ],
+)
+async def test_a_backfill_out_of_range_is_refused(
+    api: Api, dates: dict[str, str], field: str
+) -> None:
+    await api.create_flow(SCHEDULED)
+    response = await api.client.put(
+        "/api/v1/triggers",
+        json={
+            "namespace": "demo",
+            "flowId": "scheduled",
+            "triggerId": "nightly",
+            "backfill": dates,
+        },
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["message"] == (
+        f"body 'backfill.{field}': Value error, out of range: a backfill lies between "
+        "0001-01-02 and 9999-12-30"
+    )

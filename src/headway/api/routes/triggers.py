@@ -26,6 +26,12 @@ class TriggerRef(BaseModel):
     triggerId: str
 
 
+# A backfill's dates, kept a day away from what datetime can hold (the scheduler steps
+# around them).
+EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
+LATEST = datetime(9999, 12, 30, tzinfo=UTC)
+
+
 class BackfillRequest(BaseModel):
     start: datetime
     end: datetime | None = None
@@ -39,9 +45,17 @@ class BackfillRequest(BaseModel):
 
     @field_validator("start", "end")
     @classmethod
-    def _aware(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        try:
+            value = value.astimezone(UTC)
+        except OverflowError:
+            value = None
+        if value is None or not EARLIEST <= value <= LATEST:
+            raise ValueError("out of range: a backfill lies between 0001-01-02 and 9999-12-30")
         return value
 
 
