@@ -217,3 +217,19 @@ def _repo(
     store: Store, settings: Settings, local: dict[tuple[str, str], LocalFlow]
 ) -> FlowRepository:
     return FlowRepository(store, default_registry(), tenant=settings.tenant, local=local)
+
+
+async def test_partitions_and_labels_reach_each_subflow(tmp_path: Path) -> None:
+    source = parent("{{ inputs.file }}", batch="partitions: 2").replace(
+        "    flowId: child\n",
+        '    flowId: child\n    labels:\n      batch: "{{ taskrun.iteration }}"\n',
+    )
+    result = await run(source, "1\n2\n3\n4\n5\n", tmp_path)
+    assert result.state is State.SUCCESS, result.messages()
+    texts = [tr.outputs["outputs"]["text"] for tr in result.task_runs("each_items")]  # type: ignore[index]
+    assert texts == ["1\n3\n5", "2\n4"]
+    labels = sorted(
+        {label["key"]: label["value"] for label in child.labels}["batch"]
+        for child in result.children
+    )
+    assert labels == ["0", "1"]
