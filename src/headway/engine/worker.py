@@ -26,7 +26,7 @@ from headway.engine.evaluation import EngineEnv
 from headway.engine.rendering import Renderer
 from headway.engine.run_context import StoreKV, TaskRunContext
 from headway.engine.view import ExecutionView
-from headway.errors import HeadwayError, TaskFailure
+from headway.errors import HeadwayError, StoreError, TaskFailure
 from headway.execution import TaskRun, iso, new_id, utcnow
 from headway.flows.tasks import TaskBase
 from headway.plugins.base import (
@@ -154,13 +154,16 @@ class Worker:
         """Remove the shared directories of WorkingDirectory groups whose execution has ended
         (a kill ends a group without its teardown); return their execution ids. Directories
         of executions this store does not know are left alone."""
-        names = await asyncio.to_thread(_listed, self.working_dirs)
         removed: list[str] = []
-        for name in names:
-            execution = await self.store.get_execution(name)
-            if execution is not None and execution.current.terminal:
-                await asyncio.to_thread(shutil.rmtree, self.working_dirs / name, True)
-                removed.append(name)
+        try:
+            for name in await asyncio.to_thread(_listed, self.working_dirs):
+                execution = await self.store.get_execution(name)
+                if execution is not None and execution.current.terminal:
+                    await asyncio.to_thread(shutil.rmtree, self.working_dirs / name, True)
+                    removed.append(name)
+        except (StoreError, OSError) as exc:
+            # Only housekeeping: the next sweep tries again.
+            log.warning("sweeping %s failed: %s", self.working_dirs, exc)
         return removed
 
     def _spawn(self, item: QueuedTaskRun) -> None:
