@@ -189,6 +189,13 @@ tasks:
         assert "restored 1 cached file(s)" in second.messages("INFO")
         # Nothing changed: the archive is not written again.
         assert "cached 1 file(s)" not in second.messages("INFO")
+        # An archive gone from storage: a warning, and the tasks do the work again.
+        (archive,) = await asyncio.to_thread(lambda: list(tmp_path.rglob("cache.tar.gz")))
+        await asyncio.to_thread(archive.unlink)
+        third = await run_flow(flow, store=store, settings=settings)
+        assert third.state is State.SUCCESS, third.messages()
+        assert any(m.startswith("cache not restored") for m in third.messages("WARN"))
+        assert "installed" in third.messages("INFO")
     finally:
         await store.close()
 

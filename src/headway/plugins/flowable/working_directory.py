@@ -54,7 +54,7 @@ from headway.plugins.scripts.namespace_files import NamespaceFilesSpec, copy_nam
 from headway.runners.base import FileNameError, Workspace, checked_file_name
 from headway.runners.process import ProcessRunner
 from headway.state import State, worst
-from headway.storage import is_storage_uri
+from headway.storage import StorageError, is_storage_uri
 
 _FLOW = "io.kestra.plugin.core.flow"
 _LEGACY = "io.kestra.core.tasks.flows"
@@ -253,8 +253,14 @@ class WorkingDirectorySetup(_GroupStep):
             return
         with tempfile.TemporaryDirectory(prefix="headway-cache-") as tmp:
             archive = Path(tmp) / "cache.tar.gz"
-            await ctx.storage.download(entry["uri"], archive)
-            count = await asyncio.to_thread(_extract, archive, path)
+            try:
+                await ctx.storage.download(entry["uri"], archive)
+                count = await asyncio.to_thread(_extract, archive, path)
+            except (StorageError, tarfile.TarError) as exc:
+                # A cache is an optimisation: without it the tasks do the work again.
+                ctx.log("WARN", f"cache not restored: {exc}")
+                await asyncio.to_thread(_fresh_directory, path)
+                return
         ctx.log("INFO", f"restored {count} cached file(s)")
 
 
