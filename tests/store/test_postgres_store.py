@@ -3,7 +3,8 @@ PostgreSQL has (migrations under an advisory lock, the schema they produce, clai
 connections, LISTEN/NOTIFY, reconnection after its backends are killed, errors).
 
 Skipped when PostgreSQL cannot be reached, unless HEADWAY_REQUIRE_SERVICES=1 (see
-tests/conftest.py)."""
+tests/postgres_db.py). A real restart of the database: test_postgres_restart.py; kill -9 of
+the CLI: test_postgres_recovery.py."""
 
 from __future__ import annotations
 
@@ -483,7 +484,7 @@ async def test_a_closed_or_unopened_store_refuses_calls(
         await store.get_execution("x")
 
 
-async def test_a_store_on_another_database_name_is_its_own(
+async def test_a_missing_database_is_a_store_error_naming_the_connection(
     postgres_database: PostgresDatabase,
 ) -> None:
     with pytest.raises(StoreError, match="connecting"):
