@@ -25,7 +25,11 @@ INCLUDES = {
     "SQLite (WAL) before it is acted on; no API server",
     "prefect:default": "`@flow`/`@task`, states sent to Prefect's own ephemeral API server "
     "(a subprocess it starts, SQLite in a temporary PREFECT_HOME); the default thread-pool "
-    "task runner for `.map`",
+    "task runner for `.map`. A flow run's states are proposed to the server, but a task run's "
+    "are kept locally and sent as events in the background (recorded, maybe, after the flow has "
+    "moved on); here a run of sequential tasks took either about the one-task flow's time plus "
+    "about 1 ms per task, or tens of ms per task more (its min-max), so its medians swing "
+    "from run to run and can even fall below a script workload's floor",
     "dagster:durable": "`execute_in_process` on `DagsterInstance.local_temp()` (run and event "
     "storage in SQLite); the in-process executor runs steps one after another",
     "dagster:memory": "`execute_in_process` on `DagsterInstance.ephemeral()`: nothing durable, "
