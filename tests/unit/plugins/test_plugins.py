@@ -15,6 +15,7 @@ from headway.plugins.core.flow import Sleep
 from headway.plugins.core.kv import KVDelete, KVGet, KVSet
 from headway.plugins.core.log import Echo, Log
 from headway.plugins.core.outputs import OutputValues
+from headway.plugins.core.trigger import Toggle
 from headway.plugins.registry import Registry
 
 if TYPE_CHECKING:
@@ -32,6 +33,7 @@ MINIMAL: dict[type[TaskBase], dict[str, Any]] = {
     KVSet: {"key": "k", "value": "v", "kvType": "STRING"},
     KVGet: {"key": "k", "errorOnMissing": True},
     KVDelete: {"key": "k"},
+    Toggle: {"trigger": "schedule", "enabled": True},
 }
 
 EXPECTED_NAMES = {
@@ -51,6 +53,10 @@ EXPECTED_NAMES = {
     "kv.set": {"io.kestra.plugin.core.kv.Set"},
     "kv.get": {"io.kestra.plugin.core.kv.Get"},
     "kv.delete": {"io.kestra.plugin.core.kv.Delete"},
+    "trigger.toggle": {
+        "io.kestra.plugin.core.trigger.Toggle",
+        "io.kestra.core.tasks.trigger.Toggle",
+    },
 }
 
 

@@ -10,7 +10,7 @@ from headway.plugins.base import Outputs, RunContext, RunnableTask
 class Toggle(RunnableTask):
     """Enable (`enabled: true`) or disable a trigger of a flow (this flow by default)."""
 
-    type_name = "toggle"
+    type_name = "trigger.toggle"
     aliases = ("io.kestra.plugin.core.trigger.Toggle", "io.kestra.core.tasks.trigger.Toggle")
 
     trigger: str
