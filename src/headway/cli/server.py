@@ -22,11 +22,26 @@ from headway.settings import Settings
     help="A directory of flows applied at start and whenever a file changes (GitOps).",
 )
 @click.option("--worker-slots", type=click.IntRange(1), help="TaskRuns run at once.")
+@click.option(
+    "--db-url", help="The store (setting db_url; default sqlite:///$HEADWAY_HOME/headway.db)."
+)
+@click.option(
+    "--auth",
+    type=click.Choice(["none", "tokens", "proxy"]),
+    help="Access control (setting auth; see docs/security.md).",
+)
 def server(
-    host: str | None, port: int | None, flows_dir: Path | None, worker_slots: int | None
+    host: str | None,
+    port: int | None,
+    flows_dir: Path | None,
+    worker_slots: int | None,
+    db_url: str | None,
+    auth: str | None,
 ) -> None:
-    """Run Headway: the API on http://HOST:PORT/api/v1, the executor and a worker, on the
-    configured store (SQLite by default)."""
-    settings = Settings.load({"host": host, "port": port, "worker_slots": worker_slots})
+    """Run Headway: the web UI at http://HOST:PORT/, the API under /api/v1, the executor,
+    a worker and the scheduler, on the configured store (SQLite by default)."""
+    settings = Settings.load(
+        {"host": host, "port": port, "worker_slots": worker_slots, "db_url": db_url, "auth": auth}
+    )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     asyncio.run(serve(settings, flows_dir=flows_dir))
