@@ -77,11 +77,24 @@ export function logsPanel(executionId, page) {
   function schedule() {
     if (!frame && pending.length) frame = requestAnimationFrame(flush);
   }
-  // Whether the list keeps to its last line: yes until the reader scrolls up.
+  // Whether the list keeps to its last line: yes until the reader scrolls away from it
+  // (blocks laid out late move the end by themselves: only the reader's own scrolling
+  // counts), and again once they are back at the end.
   let follows = true;
+  let reader = false;
+  for (const type of ["wheel", "keydown", "pointerdown", "touchstart"]) {
+    list.addEventListener(type, () => {
+      reader = true;
+    }, { passive: true });
+  }
   list.addEventListener("scroll", () => {
-    follows = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+    if (list.scrollHeight - list.scrollTop - list.clientHeight < 40) follows = true;
+    else if (reader) follows = false;
   });
+  function toEnd() {
+    if (!follows) return;
+    list.scrollTop = list.scrollHeight;
+  }
   function flush() {
     frame = 0;
     if (!pending.length) return;
@@ -100,7 +113,9 @@ export function logsPanel(executionId, page) {
     } while (done < pending.length && performance.now() < until);
     pending = pending.slice(done);
     drawn += done;
-    if (follows) list.scrollTop = list.scrollHeight;
+    toEnd();
+    // The last block's real height is known after this frame's layout.
+    requestAnimationFrame(toEnd);
     schedule();
   }
 

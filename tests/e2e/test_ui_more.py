@@ -1,0 +1,508 @@
+"""More of the web UI in headless Chromium against a real `headway server`: a Dag's
+dependencies drawn as lines from the flow graph, subflows expanded in place, an execution's
+files previewed and downloaded, labels removed, the editor guarding Back, 10,000 log lines,
+the keyboard on the main pages, and what a viewer's token hides. Screenshots go to
+tests/e2e/screenshots/."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from .conftest import Cli
+from .ui_support import SCREENSHOTS, Server, chromium_path, headway_server, require_browser
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+CHILD = """\
+id: ui-child
+namespace: ui.more
+tasks:
+  - id: child-log
+    type: io.kestra.plugin.core.log.Log
+    message: in the child
+  - id: child-return
+    type: io.kestra.plugin.core.debug.Return
+    format: done
+"""
+
+PARENT = """\
+id: ui-parent
+namespace: ui.more
+description: A Dag, then a subflow.
+tasks:
+  - id: build
+    type: io.kestra.plugin.core.flow.Dag
+    tasks:
+      - task:
+          id: fetch
+          type: io.kestra.plugin.core.log.Log
+          message: fetch
+      - task:
+          id: parse
+          type: io.kestra.plugin.core.log.Log
+          message: parse
+        dependsOn: [fetch]
+      - task:
+          id: lint
+          type: io.kestra.plugin.core.log.Log
+          message: lint
+        dependsOn: [fetch]
+      - task:
+          id: publish
+          type: io.kestra.plugin.core.log.Log
+          message: publish
+        dependsOn: [parse, lint]
+  - id: call
+    type: io.kestra.plugin.core.flow.Subflow
+    namespace: ui.more
+    flowId: ui-child
+"""
+
+FILES = """\
+id: ui-files
+namespace: ui.more
+tasks:
+  - id: write
+    type: io.kestra.plugin.scripts.shell.Commands
+    taskRunner:
+      type: io.kestra.plugin.core.runner.Process
+    outputFiles: [report.txt, data.bin]
+    commands:
+      - seq 1 30 | sed 's/^/row /' > report.txt
+      - printf 'BIN\\000' > data.bin
+      - head -c 2044 /dev/zero >> data.bin
+"""
+
+MANY_LOGS = """\
+id: ui-many-logs
+namespace: ui.more
+tasks:
+  - id: spam
+    type: io.kestra.plugin.scripts.shell.Commands
+    taskRunner:
+      type: io.kestra.plugin.core.runner.Process
+    commands:
+      - seq 1 10000 | sed 's/^/line /'
+"""
+
+YAML = {"Content-Type": "application/x-yaml"}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    require_browser()
+    with headway_server(tmp_path_factory.mktemp("ui-more") / "home") as running:
+        for source in (CHILD, PARENT, FILES, MANY_LOGS):
+            created = running.api("POST", "/flows", content=source, headers=YAML)
+            assert created.status_code == 200, created.text
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser(server: Server) -> Iterator[Browser]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium_path())
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+def open_page(browser: Browser, url: str, token: str | None = None) -> Page:
+    context = browser.new_context(
+        base_url=url, viewport={"width": 1280, "height": 900}, color_scheme="light"
+    )
+    context.set_default_timeout(15_000)
+    if token:
+        context.add_init_script(f"localStorage.setItem('headway.token', {json.dumps(token)})")
+    opened = context.new_page()
+    errors: list[str] = []
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    setattr(opened, "js_errors", errors)  # noqa: B010
+    return opened
+
+
+def close_page(page: Page) -> None:
+    errors: list[str] = getattr(page, "js_errors")  # noqa: B009
+    page.context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+def page(browser: Browser, server: Server) -> Iterator[Page]:
+    opened = open_page(browser, server.url)
+    yield opened
+    close_page(opened)
+
+
+def shot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def run(server: Server, namespace: str, flow_id: str, **params: Any) -> dict[str, Any]:
+    done = server.api(
+        "POST", f"/executions/{namespace}/{flow_id}", params={"wait": "true", **params}
+    )
+    assert done.status_code == 200, done.text
+    answer: dict[str, Any] = done.json()
+    return answer
+
+
+def box(page: Page, selector: str) -> dict[str, float]:
+    found = page.locator(selector).bounding_box()
+    assert found is not None, selector
+    return dict(found)
+
+
+def test_a_dag_shows_its_dependencies_as_lines(page: Page, server: Server) -> None:
+    from playwright.sync_api import expect
+
+    page.goto("/flows/ui.more/ui-parent")
+    dag = page.locator('.topo-group[data-task="build"] .topo-dag')
+    expect(dag.locator(".topo-edge")).to_have_count(4)
+    drawn = sorted(
+        (edge.get_attribute("data-source"), edge.get_attribute("data-target"))
+        for edge in dag.locator(".topo-edge").all()
+    )
+    assert drawn == [
+        ("fetch", "lint"),
+        ("fetch", "parse"),
+        ("lint", "publish"),
+        ("parse", "publish"),
+    ]
+    # Layers: fetch above parse and lint (side by side), publish below both; each line goes
+    # from the bottom of its source to the top of its target.
+    fetch, parse, lint, publish = (
+        box(page, f'.topo-node[data-task="{task}"]')
+        for task in ("fetch", "parse", "lint", "publish")
+    )
+    assert fetch["y"] + fetch["height"] < parse["y"]
+    assert parse["y"] == lint["y"] and parse["x"] < lint["x"]
+    assert lint["y"] + lint["height"] < publish["y"]
+    line = dag.locator('.topo-edge[data-source="fetch"][data-target="parse"]')
+    numbers = [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", line.get_attribute("d") or "")]
+    origin = box(page, '.topo-group[data-task="build"] .topo-dag')
+    assert abs(origin["y"] + numbers[1] - (fetch["y"] + fetch["height"])) < 2
+    assert abs(origin["y"] + numbers[-1] + 3 - parse["y"]) < 2
+    expect(page.locator(".topo-after")).to_have_count(0)
+    shot(page, "flow-dag")
+
+    # The subflow links to its flow and expands in place.
+    call = page.locator('.topo-subflow[data-task="call"]')
+    expect(call.get_by_role("link", name="ui.more.ui-child")).to_have_attribute(
+        "href", "/flows/ui.more/ui-child"
+    )
+    call.get_by_role("button", name="Expand").click()
+    expect(call.locator('.topo-node[data-task="child-log"]')).to_be_visible()
+    expect(call.get_by_role("button", name="Collapse")).to_have_attribute("aria-expanded", "true")
+    shot(page, "flow-subflow-expanded")
+    call.get_by_role("button", name="Collapse").click()
+    expect(call.locator('.topo-node[data-task="child-log"]')).to_have_count(0)
+
+
+def test_the_execution_topology_is_coloured_with_its_lines_and_subflow(
+    page: Page, server: Server
+) -> None:
+    from playwright.sync_api import expect
+
+    done = run(server, "ui.more", "ui-parent")
+    assert done["state"]["current"] == "SUCCESS", done
+    page.goto(f"/executions/{done['id']}")
+    page.get_by_role("tab", name="Topology").click()
+    for task in ("fetch", "parse", "lint", "publish"):
+        expect(page.locator(f'.topo-node[data-task="{task}"]')).to_have_class(
+            re.compile("state-success")
+        )
+    expect(page.locator(".topo-dag .topo-edge")).to_have_count(4)
+    call = page.locator('.topo-subflow[data-task="call"]')
+    call.get_by_role("button", name="Expand").click()
+    # Expanded on an execution's page, the subflow shows its own execution's states.
+    expect(call.locator('.topo-node[data-task="child-log"]')).to_have_class(
+        re.compile("state-success")
+    )
+    expect(call.get_by_role("link", name="its execution")).to_be_visible()
+    shot(page, "execution-dag-topology")
+
+
+def test_output_files_are_previewed_and_downloaded(
+    page: Page, server: Server, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    done = run(server, "ui.more", "ui-files")
+    assert done["state"]["current"] == "SUCCESS", done
+    page.goto(f"/executions/{done['id']}")
+    outputs = page.locator("dl.outputs")
+    report = outputs.locator(".files-out li").filter(has_text="report.txt")
+    # A text file: its first 20 lines inline, and its size.
+    preview = report.locator(".file-text")
+    expect(preview).to_contain_text("row 1")
+    expect(preview).to_contain_text("row 20")
+    expect(preview).not_to_contain_text("row 21")
+    expect(report).to_contain_text("The first 20 lines.")
+    expect(report.locator(".file-size")).to_have_text("201 B")
+    # Anything else: its size and a download link.
+    binary = outputs.locator(".files-out li").filter(has_text="data.bin")
+    expect(binary.locator(".file-size")).to_have_text("2.0 KiB")
+    expect(binary).to_contain_text("Not a text file")
+    expect(binary.locator(".file-text")).to_have_count(0)
+    shot(page, "execution-files")
+
+    with page.expect_download() as got:
+        report.get_by_role("link", name="Download report.txt").click()
+    download = got.value
+    assert download.suggested_filename == "report.txt"
+    saved = tmp_path / "report.txt"
+    download.save_as(saved)
+    assert saved.read_text() == "".join(f"row {n}\n" for n in range(1, 31))
+    with page.expect_download() as got:
+        binary.get_by_role("link", name="Download data.bin").click()
+    saved = tmp_path / "data.bin"
+    got.value.save_as(saved)
+    assert saved.read_bytes() == b"BIN\0" + bytes(2044)
+
+
+def test_remove_a_label(page: Page, server: Server) -> None:
+    from playwright.sync_api import expect
+
+    done = run(server, "demo", "hello", labels=["team:ops", "env:dev"])
+    page.goto(f"/executions/{done['id']}")
+    meta = page.locator(".meta")
+    expect(meta).to_contain_text("team:ops")
+    page.get_by_role("button", name="Labels").click()
+    dialog = page.get_by_role("dialog", name="Labels")
+    expect(dialog.locator(".label-list li")).to_have_count(2)
+    dialog.get_by_role("button", name="Remove team:ops").click()
+    expect(dialog.locator(".label-list li")).to_have_count(1)
+    dialog.get_by_label("Key").fill("owner")
+    dialog.get_by_label("Value").fill("ada")
+    shot(page, "labels-dialog")
+    dialog.get_by_role("button", name="Save labels").click()
+    expect(meta).not_to_contain_text("team:ops")
+    expect(meta).to_contain_text("env:dev")
+    expect(meta).to_contain_text("owner:ada")
+    labels = server.api("GET", f"/executions/{done['id']}").json()["labels"]
+    assert {(label["key"], label["value"]) for label in labels} >= {
+        ("env", "dev"),
+        ("owner", "ada"),
+    }
+    assert ("team", "ops") not in {(label["key"], label["value"]) for label in labels}
+
+
+def test_back_asks_before_leaving_unsaved_changes(page: Page) -> None:
+    from playwright.sync_api import expect
+
+    page.goto("/flows/demo/hello")
+    page.get_by_role("link", name="Edit").click()
+    editor = page.locator("#flow-source")
+    expect(editor).to_be_focused()
+    page.keyboard.type("# changed\n")
+    asked: list[str] = []
+
+    def dismiss(dialog: Any) -> None:
+        asked.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", dismiss)
+    page.evaluate("history.back()")
+    expect(page).to_have_url(re.compile(r"/flows/demo/hello/edit$"))
+    assert asked and "not saved" in asked[0]
+    expect(editor).to_have_value(re.compile("^# changed\n"))
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.evaluate("history.back()")
+    expect(page).to_have_url(re.compile(r"/flows/demo/hello$"))
+    expect(page.get_by_role("button", name="Execute")).to_be_visible()
+    # Saved changes leave without a question.
+    page.get_by_role("link", name="Edit").click()
+    expect(page.locator("#flow-source")).to_be_visible()
+    page.evaluate("history.back()")
+    expect(page).to_have_url(re.compile(r"/flows/demo/hello$"))
+
+
+LONG_TASKS = """
+window.longTasks = [];
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) window.longTasks.push(entry.duration);
+}).observe({ type: "longtask", buffered: true });
+"""
+
+
+def test_ten_thousand_log_lines_stay_readable(page: Page, server: Server) -> None:
+    from playwright.sync_api import expect
+
+    done = run(server, "ui.more", "ui-many-logs")
+    assert done["state"]["current"] == "SUCCESS", done
+    page.add_init_script(LONG_TASKS)
+    start = time.monotonic()
+    page.goto(f"/executions/{done['id']}")
+    logs = page.locator("#logs")
+    expect(logs).to_contain_text("line 10000", timeout=60_000)
+    rendered = time.monotonic() - start
+    # How much of it was the stream: its end and the last line drawn, since the page opened.
+    stream_end, drawn_at = page.evaluate(
+        """[performance.getEntriesByType("resource").filter((e) =>
+             e.name.includes("/follow") && e.name.includes("/logs/"))
+             .map((e) => e.responseEnd).pop() || 0, performance.now()]"""
+    )
+    # The last line is shown (the list follows its end) and every line is in the list.
+    expect(page.locator("#log-status")).to_contain_text("ended")
+    expect(logs.locator(".log-line").filter(has_text=re.compile(r"line \d+$"))).to_have_count(
+        10000, timeout=30_000
+    )
+    assert logs.evaluate("el => el.scrollHeight - el.scrollTop - el.clientHeight < 40")
+    # The page answers while holding them: a search filters them at once.
+    typed = time.monotonic()
+    page.locator("#log-search").fill("line 9999")
+    expect(logs.locator(".log-line")).to_have_count(1)
+    searched = time.monotonic() - typed
+    page.locator("#log-search").fill("")
+    expect(logs).to_contain_text("line 10000")
+    long_tasks: list[float] = page.evaluate("window.longTasks")
+    print(
+        f"\n10,000 log lines: shown in {rendered:.2f} s (page open to last line; in the "
+        f"page, the log stream ended at {stream_end / 1000:.2f} s and the last line was "
+        f"drawn by {drawn_at / 1000:.2f} s), "
+        f"search in {searched:.2f} s; {len(long_tasks)} long tasks, the longest "
+        f"{max(long_tasks, default=0):.0f} ms"
+    )
+    shot(page, "execution-10k-logs")
+
+
+def test_keyboard_on_the_execution_and_flow_pages(page: Page, server: Server) -> None:
+    from playwright.sync_api import expect
+
+    done = run(server, "demo", "hello")
+    page.goto(f"/executions/{done['id']}")
+    expect(page.locator("#execution-state")).to_have_text("SUCCESS")
+    # Tab order: the crumbs, then the actions in their visual order.
+    reached = []
+    for _ in range(8):
+        page.keyboard.press("Tab")
+        reached.append(page.evaluate("document.activeElement.textContent"))
+    assert reached[:2] == ["Executions", "demo.hello"], reached
+    assert reached.index("Restart") < reached.index("Replay") < reached.index("Labels"), reached
+    labels = page.get_by_role("button", name="Labels")
+    labels.focus()
+    # Enter opens the dialog on its first field; Enter in a field saves; the focus goes back.
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog", name="Labels")
+    expect(dialog.get_by_label("Key")).to_be_focused()
+    page.keyboard.type("by")
+    page.keyboard.press("Tab")
+    expect(dialog.get_by_label("Value")).to_be_focused()
+    page.keyboard.type("keyboard")
+    page.keyboard.press("Enter")
+    expect(dialog).to_have_count(0)
+    expect(page.locator(".meta")).to_contain_text("by:keyboard")
+    expect(labels).to_be_focused()
+    # Escape closes a dialog without saving.
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("dialog", name="Labels")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    expect(labels).to_be_focused()
+
+    # The flow page: arrows move between tabs; Enter on Execute opens its dialog, Enter in a
+    # field runs the flow.
+    page.goto("/flows/demo/hello")
+    page.get_by_role("tab", name="Topology").focus()
+    page.keyboard.press("ArrowRight")
+    expect(page.get_by_role("tab", name="Source")).to_be_focused()
+    expect(page.get_by_role("tab", name="Source")).to_have_attribute("aria-selected", "true")
+    expect(page.locator(".yaml-view")).to_be_visible()
+    page.get_by_role("button", name="Execute").focus()
+    page.keyboard.press("Enter")
+    name = page.locator("dialog #exec-name")
+    expect(name).to_be_focused()
+    name.fill("Keys")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/executions/\w+$"))
+    expect(page.locator("#logs")).to_contain_text("Hello Keys!")
+    # From the skip link at the top, Tab walks the navigation in order.
+    page.goto("/flows")
+    page.get_by_role("link", name="Skip to content").focus()
+    order = []
+    for _ in range(5):
+        page.keyboard.press("Tab")
+        order.append(page.evaluate("document.activeElement.textContent"))
+    assert order == ["Headway", "Home", "Flows", "Executions", "Namespaces"], order
+
+
+@pytest.fixture(scope="module")
+def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, dict[str, str]]]:
+    require_browser()
+    home = tmp_path_factory.mktemp("ui-roles") / "home"
+    secrets = {}
+    for role, namespace in (("admin", "*"), ("viewer", "*"), ("runner", "demo")):
+        created = Cli(home).run(
+            "tokens", "create", "--role", role, "--namespace", namespace, "--json"
+        )
+        assert created.returncode == 0, created.stderr
+        secrets[role] = json.loads(created.stdout)["token"]
+    with headway_server(home, env={"HEADWAY_AUTH": "tokens"}) as running:
+        yield running, secrets
+
+
+def test_a_viewer_sees_no_action_it_cannot_use(
+    browser: Browser, secured: tuple[Server, dict[str, str]]
+) -> None:
+    from playwright.sync_api import expect
+
+    server, secrets = secured
+    admin = {"Authorization": f"Bearer {secrets['admin']}"}
+    paused = server.api("POST", "/executions/demo/approval", headers=admin, params={"wait": "true"})
+    assert paused.json()["state"]["current"] == "PAUSED", paused.text
+    execution_id = paused.json()["id"]
+
+    viewer = open_page(browser, server.url, secrets["viewer"])
+    try:
+        viewer.goto("/flows/demo/hello")
+        expect(viewer.locator("h1")).to_contain_text("hello")
+        for name in ("Execute", "Delete"):
+            expect(viewer.get_by_role("button", name=name)).to_have_count(0)
+        expect(viewer.get_by_role("link", name="Edit")).to_have_count(0)
+        shot(viewer, "viewer-flow")
+        viewer.goto(f"/executions/{execution_id}")
+        expect(viewer.locator("#execution-state")).to_have_text("PAUSED")
+        for name in ("Kill", "Resume", "Pause", "Restart", "Replay", "Labels", "State"):
+            expect(viewer.get_by_role("button", name=name, exact=True)).to_have_count(0)
+        expect(viewer.locator("#resume")).to_be_hidden()
+        expect(viewer.locator("#eval-expression")).to_have_count(0)
+        expect(viewer.locator("#logs")).to_be_visible()
+        shot(viewer, "viewer-execution")
+        viewer.goto("/flows")
+        expect(viewer.get_by_role("link", name="hello", exact=True)).to_be_visible()
+        expect(viewer.get_by_role("link", name="New flow")).to_have_count(0)
+        viewer.goto("/executions")
+        expect(viewer.locator("table.executions tbody tr").first).to_be_visible()
+        expect(viewer.get_by_label("Select all")).to_have_count(0)
+        viewer.goto("/namespaces/demo?tab=KV")
+        expect(viewer.get_by_role("button", name="New key")).to_have_count(0)
+    finally:
+        close_page(viewer)
+
+    # A runner of demo runs and acts there, but does not edit.
+    runner = open_page(browser, server.url, secrets["runner"])
+    try:
+        runner.goto("/flows/demo/hello")
+        expect(runner.get_by_role("button", name="Execute")).to_be_visible()
+        expect(runner.get_by_role("link", name="Edit")).to_have_count(0)
+        expect(runner.get_by_role("button", name="Delete")).to_have_count(0)
+        runner.goto(f"/executions/{execution_id}")
+        expect(runner.get_by_role("button", name="Kill")).to_be_visible()
+        expect(runner.locator("#resume")).to_be_visible()
+    finally:
+        close_page(runner)
