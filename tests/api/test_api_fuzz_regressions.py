@@ -83,6 +83,16 @@ async def test_method_not_allowed_names_every_method_of_the_path(api: Api) -> No
     by_ids = await api.client.options("/api/v1/executions/by-ids")
     assert by_ids.headers["allow"] == "DELETE"
     assert (await api.client.put("/health")).headers["allow"] == "GET"
+    # /executions/{id}/file is also a path /executions/{namespace}/{flow_id}: the template
+    # with fewer parameters counts, as OpenAPI matches concrete paths first
+    on_file = await api.client.options("/api/v1/executions/some-id/file")
+    assert on_file.headers["allow"] == "GET"
+
+
+async def test_a_body_of_the_wrong_shape_is_named_in_the_message(api: Api) -> None:
+    response = await api.client.post("/api/v1/executions/some-id/labels", json={"env": "x"})
+    assert response.status_code == 422
+    assert response.json()["message"] == "body: Input should be a valid list"
 
 
 async def test_errors_are_documented_as_json_on_every_route(api: Api) -> None:

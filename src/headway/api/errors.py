@@ -125,12 +125,13 @@ def _describe(error: dict[str, Any]) -> str:
     place = {"query": "query parameter", "path": "path parameter", "header": "header"}.get(
         where, where
     )
-    return f"{place} '{name}': {error.get('msg', 'invalid')}" if name else error.get("msg", "")
+    message = error.get("msg", "invalid")
+    return f"{place} '{name}': {message}" if name else f"{place}: {message}"
 
 
 class MethodIndex:
-    """Which methods the API takes at a path: those of every route with the path template
-    that routing picks first (Starlette's 405 names only one route's)."""
+    """Which methods the API documents at a path, for a 405's ``Allow`` (Starlette's names
+    those of the first route whose template matched, which may be another path's)."""
 
     def __init__(self) -> None:
         self._routes: list[tuple[re.Pattern[str], str, set[str]]] = []
@@ -142,9 +143,16 @@ class MethodIndex:
                 self._routes.append((compile_path(template)[0], template, route.methods or set()))
 
     def allowed(self, path: str) -> str | None:
-        template = next((t for regex, t, _ in self._routes if regex.match(path)), None)
-        if template is None:
+        """The methods of the most specific template that matches ``path`` (the fewest
+        parameters, as OpenAPI matches concrete paths first)."""
+        matching = [
+            (t.count("{"), i, t)
+            for i, (regex, t, _) in enumerate(self._routes)
+            if regex.match(path)
+        ]
+        if not matching:
             return None
+        template = min(matching)[2]
         methods = set().union(*(m for _, t, m in self._routes if t == template))
         return ", ".join(sorted(methods))
 
