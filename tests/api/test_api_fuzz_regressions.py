@@ -209,3 +209,45 @@ async def test_a_backfill_out_of_range_is_refused(
         f"body 'backfill.{field}': Value error, out of range: a backfill lies between "
         "0001-01-02 and 9999-12-30"
     )
+
+
+@pytest.mark.parametrize("flows", [-4.0e16, 5, "x", {"source": 1}])
+async def test_apply_with_flows_that_are_not_a_list_is_a_bad_body(api: Api, flows: object) -> None:
+    response = await api.client.post("/api/v1/flows/apply", json={"flows": flows})
+    assert response.status_code == 422, response.text
+    assert response.json()["message"].startswith("body 'flows':")
+
+
+WEBHOOK = """\
+id: hooked
+namespace: demo
+tasks:
+  - id: say
+    type: io.kestra.plugin.core.log.Log
+    message: hi
+triggers:
+  - id: hook
+    type: io.kestra.plugin.core.trigger.Webhook
+    key: the-key
+"""
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "source"),
+    [
+        ("POST", "/api/v1/executions/demo/hello", HELLO),
+        ("PUT", "/api/v1/namespaces/demo/kv/deep", None),
+        ("POST", "/api/v1/executions/webhook/demo/hooked/the-key", WEBHOOK),
+    ],
+)
+async def test_json_nested_too_deeply_is_a_bad_body(
+    api: Api, method: str, path: str, source: str | None
+) -> None:
+    if source is not None:
+        await api.create_flow(source)
+    deep = "[" * 100_000 + "]" * 100_000
+    response = await api.client.request(
+        method, path, content=deep, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400, response.text
+    assert response.json()["message"] == "the body is JSON nested too deeply"

@@ -453,8 +453,9 @@ def _apply_namespaces(body: bytes) -> list[str]:
         return []
     if not isinstance(data, dict):
         return []
+    flows = data.get("flows")
     found = []
-    for item in data.get("flows") or []:
+    for item in flows if isinstance(flows, list) else []:
         if isinstance(item, dict) and isinstance(item.get("source"), str):
             namespace = _yaml_namespace(item["source"].encode("utf-8"))
             if namespace is not None:

@@ -17,6 +17,7 @@ MAX_INPUTS_BYTES = 100 * 1024 * 1024
 # The largest revision or page number a request may give: the stores keep revisions as
 # 32-bit integers, and a larger number must be a bad parameter, not an overflow in SQL.
 MAX_NUMBER = 2**31 - 1
+TOO_DEEP = "the body is JSON nested too deeply"
 # How a date parameter read with parse_date is documented.
 DATE: dict[str, Any] = {"format": "date-time"}
 
@@ -64,6 +65,8 @@ async def read_inputs(request: Request) -> dict[str, Any]:
         data = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ApiError(400, f"the body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise ApiError(400, TOO_DEEP) from None
     if not isinstance(data, dict):
         raise ApiError(400, "the body must be a JSON object of inputs")
     return data

@@ -89,6 +89,8 @@ def request_variables(
             parsed = json.loads(text)
         except json.JSONDecodeError:
             parsed = text
+        except RecursionError:
+            raise HeadwayError("the body is JSON nested too deeply") from None
     return {
         "body": parsed,
         "headers": {k.lower(): list(v) for k, v in headers.items()},

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Header, Request, Response
 from headway.api import audit
 from headway.api.context import ServerContext, get_ctx
 from headway.api.errors import ApiError
-from headway.api.requests import JSON_OR_TEXT_BODY, later
+from headway.api.requests import JSON_OR_TEXT_BODY, TOO_DEEP, later
 from headway.durations import parse_duration
 from headway.errors import NotFoundError
 from headway.execution import iso, utcnow
@@ -85,6 +85,8 @@ async def put_kv(
         value: Any = json.loads(raw)
     except json.JSONDecodeError:
         value = raw
+    except RecursionError:
+        raise ApiError(400, TOO_DEEP) from None
     now = utcnow()
     expires = None
     if ttl:
