@@ -58,6 +58,9 @@ class Settings:
     storage_s3_region: str = ""
     storage_s3_access_key: str = ""
     storage_s3_secret_key: str = field(default="", repr=False)
+    # Python script tasks run in a warm interpreter (a fork server's fresh child) unless this
+    # is off (HEADWAY_PYTHON_FORK_SERVER=0), or the task says `warmInterpreter: false`.
+    python_fork_server: bool = True
     # Kestra's `envs`: ENV_FOO=bar in the environment gives {{ envs.foo }} (and envs.FOO).
     envs: Mapping[str, str] = field(default_factory=dict)
     # secret('NAME'): SECRET_NAME (base64, as Kestra's open-source edition) or
@@ -120,6 +123,8 @@ class Settings:
         if values.get("storage_type") == "s3" and not values.get("storage_s3_bucket"):
             raise SettingsError("storage_type s3 needs a bucket (HEADWAY_STORAGE_S3_BUCKET)")
         _proxy_settings(values)
+        if "python_fork_server" in values:
+            values["python_fork_server"] = _flag("python_fork_server", values["python_fork_server"])
         try:
             for name, typ in (("worker_slots", int), ("lease_seconds", float), ("port", int)):
                 if name in values:
@@ -130,6 +135,18 @@ class Settings:
 
     def with_(self, **changes: Any) -> Settings:
         return replace(self, **changes)
+
+
+def _flag(name: str, value: Any) -> bool:
+    """A boolean setting: true/false, 1/0, yes/no, on/off (any case)."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"setting {name}: expected true or false (1 or 0), got {value!r}")
 
 
 def _proxy_settings(values: dict[str, Any]) -> None:

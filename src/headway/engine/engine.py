@@ -22,6 +22,7 @@ from headway.execution import Execution, LogEntry
 from headway.masking import Masker
 from headway.plugins.flowable.pause import RESUMES_AT
 from headway.plugins.registry import Registry, default_registry
+from headway.runners import fork_server
 from headway.scheduler.control import StoreTriggerSwitch
 from headway.settings import Settings
 from headway.state import State
@@ -65,6 +66,7 @@ class Engine:
             storage=self.storage,
         )
         self.executor.on_cancel = self.worker.cancel
+        fork_server.configure(enabled=settings.python_fork_server)
         # One process: TaskRuns go to the worker leased in the transaction that creates
         # them, and results come back in memory, committed with their effects.
         self.executor.local_worker = self.worker

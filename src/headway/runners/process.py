@@ -12,12 +12,12 @@ import asyncio
 import contextlib
 import os
 import shutil
-import signal
 import tempfile
 from collections.abc import AsyncIterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from headway.runners import fork_server
 from headway.runners.base import (
     FileNameError,
     LineSink,
@@ -25,8 +25,13 @@ from headway.runners.base import (
     Workspace,
     checked_file_name,
 )
+from headway.runners.fork_server import PythonCall
 from headway.runners.globs import checked_pattern, matches
 from headway.runners.lines import read_lines
+from headway.runners.process_groups import group_alive as _group_alive
+from headway.runners.process_groups import stop_group as _stop_group
+
+__all__ = ["DRAIN_GRACE", "STOP_GRACE", "ProcessRunner", "ProcessWorkspace", "_group_alive"]
 
 # How long a stopped process group has to exit after SIGTERM before SIGKILL (seconds).
 STOP_GRACE = 2.0
@@ -114,6 +119,29 @@ class ProcessWorkspace(Workspace):
                 await readers
             _close(proc)
 
+    async def run_python(
+        self,
+        calls: Sequence[PythonCall],
+        env: Mapping[str, str],
+        sink: LineSink,
+        *,
+        fail_fast: bool = True,
+    ) -> int:
+        """Run ``python`` command lines one after another in the warm interpreter (each a
+        fresh child of the fork server, :mod:`headway.runners.fork_server`), as ``sh -c``
+        would run them (with ``fail_fast``, as ``set -e``: stop at the first that fails);
+        return the exit code of the last one run."""
+        server = fork_server.shared()
+        full_env = self._environment(env)
+        code = 0
+        for call in calls:
+            code = await server.run(
+                call, str(self._path), full_env, sink, stop_grace=self._stop_grace
+            )
+            if code != 0 and fail_fast:
+                break
+        return code
+
     def _environment(self, env: Mapping[str, str]) -> dict[str, str]:
         """The worker's environment (less Headway's own settings, which may hold
         credentials), ``env`` on top."""
@@ -153,56 +181,6 @@ def _find(root: Path, patterns: list[str]) -> list[str]:
 def _write_file(target: Path, data: bytes) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(data)
-
-
-async def _stop_group(
-    pgid: int, grace: float, proc: asyncio.subprocess.Process | None = None
-) -> None:
-    """SIGTERM the process group, SIGKILL what is left after ``grace``; await ``proc``."""
-    try:
-        if not _signal_group(pgid, signal.SIGTERM):
-            return
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + grace
-        while loop.time() < deadline and _group_alive(pgid):  # noqa: ASYNC110 (polled)
-            await asyncio.sleep(0.02)
-    finally:
-        # Also when cancelled again while waiting: nothing of the group may survive.
-        _signal_group(pgid, signal.SIGKILL)
-        if proc is not None and proc.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                proc.kill()
-    if proc is not None:
-        await proc.wait()
-
-
-def _signal_group(pgid: int, sig: signal.Signals) -> bool:
-    """Send ``sig`` to the group; False when no process is left in it."""
-    try:
-        os.killpg(pgid, sig)
-    except (ProcessLookupError, PermissionError):
-        return False
-    return True
-
-
-def _group_alive(pgid: int) -> bool:
-    """Whether a process of the group still runs. Zombies (exited, waiting for their parent
-    to reap them) do not count; without ``/proc``, any member counts."""
-    proc_dir = Path("/proc")
-    if not proc_dir.is_dir():
-        return _signal_group(pgid, signal.Signals(0))
-    for entry in proc_dir.iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        # "pid (comm) state ppid pgrp ...": comm may hold spaces, so split after its ')'.
-        fields = stat[stat.rfind(")") + 2 :].split()
-        if len(fields) > 2 and fields[0] != "Z" and fields[2] == str(pgid):
-            return True
-    return False
 
 
 def _close(proc: asyncio.subprocess.Process) -> None:

@@ -2,7 +2,10 @@
 
 On the Process runner, ``python`` and ``python3`` are the worker's own interpreter (its
 directory comes first in ``PATH``), so the script can import what the worker has installed,
-the helper :mod:`headway.plugins.scripts.helper` included.
+the helper :mod:`headway.plugins.scripts.helper` included. Unless a task says
+``warmInterpreter: false`` (or the installation sets ``HEADWAY_PYTHON_FORK_SERVER=0``), plain
+``python`` command lines and scripts run in the warm interpreter: a fresh child forked from a
+server with the common modules imported (:mod:`headway.runners.fork_server`).
 """
 
 from __future__ import annotations
@@ -29,6 +32,11 @@ class PythonCommands(ScriptTask):
     local_path_prefix: ClassVar[tuple[str, ...]] = (str(Path(sys.executable).parent),)
 
     commands: list[str] = Field(min_length=1)
+    # False: a fresh interpreter process, never the warm one (docs/flows.md).
+    warm_interpreter: bool = True
+
+    def warm_interpreter_wanted(self) -> bool:
+        return self.warm_interpreter
 
     async def commands_in(self, workspace: Workspace, render: Render) -> list[str]:
         return [await render(command) for command in self.commands]
@@ -42,6 +50,11 @@ class PythonScript(ScriptTask):
     local_path_prefix: ClassVar[tuple[str, ...]] = (str(Path(sys.executable).parent),)
 
     script: str
+    # False: a fresh interpreter process, never the warm one (docs/flows.md).
+    warm_interpreter: bool = True
+
+    def warm_interpreter_wanted(self) -> bool:
+        return self.warm_interpreter
 
     async def commands_in(self, workspace: Workspace, render: Render) -> list[str]:
         await workspace.write(SCRIPT_FILE, await render(self.script))

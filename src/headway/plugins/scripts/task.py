@@ -11,6 +11,7 @@ in a thread, so functions that need I/O (``kv()``, ``read()``) work in them too.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
@@ -23,12 +24,41 @@ from headway.plugins.core.rendered import rendered
 from headway.plugins.scripts.namespace_files import NamespaceFilesSpec, copy_namespace_files
 from headway.plugins.scripts.protocol import parse_line
 from headway.plugins.scripts.runner_spec import TaskRunnerSpec
-from headway.runners.base import FileNameError, TaskRunner, Workspace, checked_file_name
-from headway.runners.process import ProcessRunner
+from headway.runners import fork_server
+from headway.runners.base import (
+    FileNameError,
+    LineSink,
+    TaskRunner,
+    Workspace,
+    checked_file_name,
+)
+from headway.runners.fork_server import PythonCall, parse_python_command
+from headway.runners.process import ProcessRunner, ProcessWorkspace
 from headway.storage import is_storage_uri
 
 _WORKING_DIR = re.compile(r"\{\{-?\s*workingDir\s*-?\}\}")
 DEFAULT_INTERPRETER = ("/bin/sh", "-c")
+# The names under which a command line runs the worker's own interpreter (its directory comes
+# first in PATH for Python tasks).
+_INTERPRETERS = frozenset(
+    {
+        "python",
+        "python3",
+        f"python{sys.version_info.major}.{sys.version_info.minor}",
+        sys.executable,
+    }
+)
+# Variables of ``env`` the warm interpreter applies itself; any other PYTHON*, PATH or LD_*
+# variable changes how an interpreter starts, so the task gets a fresh one.
+_WARM_ENV = frozenset({"PYTHONUNBUFFERED", "PYTHONIOENCODING", "PYTHONPATH"})
+
+
+def _starts_interpreter(name: str) -> bool:
+    if name in _WARM_ENV:
+        return False
+    return name == "PATH" or name.startswith(("PYTHON", "LD_"))
+
+
 # Renders a property of the script (``{{ workingDir }}`` included).
 Render = Callable[[str], Awaitable[str]]
 
@@ -88,15 +118,63 @@ class ScriptTask(RunnableTask):
                 return str(await ctx.render_async(text))
 
             before = [await render(line) for line in self.before_commands or []]
-            text = "\n".join([*before, *await self.commands_in(workspace, render)])
-            if self.fail_fast:
-                text = f"set -e\n{text}"
-            return await self._execute(ctx, workspace, text)
+            commands = await self.commands_in(workspace, render)
+            env = {} if self.env is None else rendered(self.env, dict, "env")
+            env = {str(k): str(v) for k, v in env.items()}
+            calls = self._warm_calls(workspace, before, commands, env)
+            if calls is not None and isinstance(workspace, ProcessWorkspace):
+                ctx.log("DEBUG", "runs in the warm Python interpreter (a fork server's child)")
+                warm = workspace
+
+                async def launch(sink: LineSink) -> int:
+                    return await warm.run_python(calls, env, sink, fail_fast=self.fail_fast)
+
+            else:
+                text = "\n".join([*before, *commands])
+                if self.fail_fast:
+                    text = f"set -e\n{text}"
+                argv = [*self.interpreter, text]
+
+                async def launch(sink: LineSink) -> int:
+                    return await workspace.run(argv, env, sink)
+
+            return await self._execute(ctx, workspace, launch)
 
     async def commands_in(self, workspace: Workspace, render: Render) -> list[str]:
         """The commands to run once ``workspace`` is ready, rendered with ``render``
         (subclasses say)."""
         raise NotImplementedError
+
+    def warm_interpreter_wanted(self) -> bool:
+        """Whether this task may run in the warm Python interpreter (Python tasks say)."""
+        return False
+
+    def _warm_calls(
+        self,
+        workspace: Workspace,
+        before: list[str],
+        commands: list[str],
+        env: dict[str, str],
+    ) -> list[PythonCall] | None:
+        """The ``python`` calls the commands make, when they can run in the warm
+        interpreter: a Python task that did not opt out, on the Process runner, with the
+        default interpreter, no ``beforeCommands``, no container image, no variable of
+        ``env`` that changes how the interpreter starts, and commands that are each a plain
+        ``python`` command line of the worker's interpreter. Otherwise None."""
+        if not (
+            self.warm_interpreter_wanted()
+            and fork_server.enabled()
+            and isinstance(workspace, ProcessWorkspace)
+            and not before
+            and self.interpreter == list(DEFAULT_INTERPRETER)
+            and self.container_image is None
+            and not any(_starts_interpreter(name) for name in env)
+        ):
+            return None
+        calls = [parse_python_command(line, _INTERPRETERS) for line in commands]
+        if not calls or any(call is None for call in calls):
+            return None
+        return [call for call in calls if call is not None]
 
     def _runner(self, ctx: RunContext) -> TaskRunner:
         spec = self.task_runner
@@ -133,9 +211,12 @@ class ScriptTask(RunnableTask):
             ctx.log("DEBUG", f"stored output files: {', '.join(stored)}")
         return stored
 
-    async def _execute(self, ctx: RunContext, workspace: Workspace, text: str) -> Outputs:
-        env = {} if self.env is None else rendered(self.env, dict, "env")
-        env = {str(k): str(v) for k, v in env.items()}
+    async def _execute(
+        self,
+        ctx: RunContext,
+        workspace: Workspace,
+        launch: Callable[[LineSink], Awaitable[int]],
+    ) -> Outputs:
         variables: dict[str, Any] = {}
         stderr_lines = 0
 
@@ -153,7 +234,7 @@ class ScriptTask(RunnableTask):
             if message.metrics:
                 ctx.log("DEBUG", f"metrics ignored (not stored yet): {message.metrics}")
 
-        code = await workspace.run([*self.interpreter, text], env, on_line)
+        code = await launch(on_line)
         if code != 0:
             raise TaskFailure(f"command failed with exit code {code}")
         outputs: Outputs = {"exitCode": code, "vars": variables}
