@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
 import pytest
 
 from headway.errors import StoreError
-from headway.store.base import Batch, KVEntry, Store
+from headway.store.base import Batch, KVEntry, LogQuery, Store
 
 from . import records
 from .records import T0, at
@@ -114,6 +117,39 @@ class LogsContract:
         assert await messages(after_id=third_id) == "wx"
         with pytest.raises(StoreError, match="level"):
             await store.list_logs("e", min_level="LOUD")
+
+    async def test_search_logs_across_executions_newest_first(self, store: Store) -> None:
+        entries = [
+            records.log("e1", "disk full", level="ERROR", seconds=1),
+            records.log("e1", "retrying", level="WARN", seconds=2),
+            records.log("e2", "Disk ok", seconds=3),
+            replace(records.log("e3", "other flow", seconds=4), flow_id="other"),
+            replace(records.log("e4", "elsewhere", seconds=5), namespace="company.teamx"),
+            replace(records.log("e5", "below", seconds=6), namespace="company.team.sub"),
+            replace(records.log("e6", "another tenant", seconds=7), tenant="t2"),
+        ]
+        await store.append_logs(entries)
+
+        async def found(**filters: Any) -> tuple[list[str], int]:
+            page, total = await store.search_logs(LogQuery(**filters))
+            return [entry.message for entry in page], total
+
+        assert await found() == (
+            ["below", "elsewhere", "other flow", "Disk ok", "retrying", "disk full"],
+            6,
+        )
+        assert await found(namespace="company.team") == (
+            ["below", "other flow", "Disk ok", "retrying", "disk full"],
+            5,
+        )
+        assert await found(flow_id="hello", min_level="WARN") == (["retrying", "disk full"], 2)
+        assert await found(text="DISK") == (["Disk ok", "disk full"], 2)
+        assert await found(execution_id="e1") == (["retrying", "disk full"], 2)
+        assert await found(after=at(2), before=at(4)) == (["Disk ok", "retrying"], 2)
+        assert await found(size=2, page=2) == (["other flow", "Disk ok"], 6)
+        assert await found(tenant="t2") == (["another tenant"], 1)
+        with pytest.raises(StoreError, match="level"):
+            await store.search_logs(LogQuery(min_level="LOUD"))
 
     async def test_append_no_logs(self, store: Store) -> None:
         await store.append_logs([])

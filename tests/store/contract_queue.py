@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from headway.store.base import Batch, NewEvent, Store, Timer
+from headway.store.base import Batch, NewEvent, QueueStats, Store, Timer
 
 from . import records
 from .records import at
@@ -68,6 +68,21 @@ class QueueContract:
         assert [q.task_run_id for q in again] == ["third"]
         assert await store.claim("w2", 10, at(10), at(40)) == []
         assert await store.claim("w2", 0, at(100), at(140)) == []
+
+    async def test_queue_stats_count_ready_waiting_and_leased_rows(self, store: Store) -> None:
+        assert await store.queue_stats(at(0)) == QueueStats(0, 0, 0, None)
+        rows = [
+            records.queued("e", "a", at(1)),
+            records.queued("e", "b", at(2)),
+            records.queued("e", "later", at(50)),
+            records.queued("e", "held", at(0)),
+            records.queued("e", "expiring", at(0)),
+        ]
+        await store.commit(Batch(enqueue=rows))
+        await store.claim("w1", 2, at(0), at(100))  # held, expiring (ready at 0)
+        await store.renew_leases("w1", ["expiring"], at(5))
+        stats = await store.queue_stats(at(10))
+        assert stats == QueueStats(ready=3, waiting=1, leased=1, oldest_ready_at=at(1))
 
     async def test_an_expired_lease_is_reclaimed(self, store: Store) -> None:
         await store.commit(Batch(enqueue=[records.queued("e", "tr", at(0))]))

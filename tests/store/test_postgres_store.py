@@ -115,6 +115,7 @@ EXPECTED_INDEXES = {
     "timers_by_due_at": ("timers", "btree (due_at)"),
     "timers_by_execution": ("timers", "btree (execution_id)"),
     "logs_by_execution": ("logs", "btree (execution_id, id)"),
+    "logs_by_time": ("logs", "btree (tenant, \"timestamp\")"),
     "audit_log_by_time": ("audit_log", "btree (tenant, at)"),
 }
 
@@ -345,8 +346,14 @@ async def test_the_store_reconnects_after_its_backends_are_terminated(
 ) -> None:
     ex = records.execution(state=State.RUNNING)
     await add(pg, ex)
-    # Several connections in the pool, all about to die.
-    await asyncio.gather(*(pg.get_execution(ex.id) for _ in range(6)))
+    # Several connections in the pool (each call holds one until all have started), all
+    # about to die.
+    started = asyncio.Barrier(3)
+
+    async def hold(conn: object) -> None:
+        await started.wait()
+
+    await asyncio.gather(*(pg._db.run(hold) for _ in range(3)))
     assert terminate_backends(postgres_database) >= 2
     # The pool checks a connection before lending it: the dead ones are replaced.
     assert await pg.non_terminal_execution_ids() == [ex.id]

@@ -89,6 +89,7 @@ EXPECTED_INDEXES = {
     "timers_by_due_at": ("timers", ["due_at"]),
     "timers_by_execution": ("timers", ["execution_id"]),
     "logs_by_execution": ("logs", ["execution_id", "id"]),
+    "logs_by_time": ("logs", ["tenant", "timestamp"]),
     "audit_log_by_time": ("audit_log", ["tenant", "at"]),
 }
 

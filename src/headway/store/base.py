@@ -240,6 +240,32 @@ class AuditQuery:
     size: int = 25
 
 
+@dataclass(frozen=True, slots=True)
+class LogQuery:
+    """Logs across executions, newest first."""
+
+    tenant: str = "main"
+    namespace: str | None = None  # a prefix: 'platform' matches 'platform.ops'
+    flow_id: str | None = None
+    execution_id: str | None = None
+    min_level: str | None = None
+    text: str | None = None  # in the message, ignoring case
+    after: datetime | None = None
+    before: datetime | None = None
+    page: int = 1
+    size: int = 100
+
+
+@dataclass(frozen=True, slots=True)
+class QueueStats:
+    """The worker queue now: rows ready to claim, waiting for a later retry, leased."""
+
+    ready: int
+    waiting: int
+    leased: int
+    oldest_ready_at: datetime | None
+
+
 class Store(ABC):
     """Durable state of Headway. Implementations: SQLite (embedded), PostgreSQL."""
 
@@ -347,6 +373,10 @@ class Store(ABC):
     async def release_leases(self, worker_ids: list[str]) -> int:
         """End every lease of these workers (known dead) at once; return how many."""
 
+    @abstractmethod
+    async def queue_stats(self, now: datetime) -> QueueStats:
+        """Counts of the queue (an expired lease counts as ready), and the oldest ready row."""
+
     # --- logs ------------------------------------------------------------------------------
     @abstractmethod
     async def append_logs(self, entries: list[LogEntry]) -> None: ...
@@ -361,6 +391,10 @@ class Store(ABC):
         after_id: int = 0,
     ) -> list[tuple[int, LogEntry]]:
         """Logs with their ids, in order; ``after_id`` for following."""
+
+    @abstractmethod
+    async def search_logs(self, query: LogQuery) -> tuple[list[LogEntry], int]:
+        """A page of logs across executions, newest first, and the total count."""
 
     # --- key-value -------------------------------------------------------------------------
     @abstractmethod

@@ -8,7 +8,11 @@ visible. Within one execution, ids therefore grow in commit order.
 
 from __future__ import annotations
 
+from typing import Any
+
+from headway.errors import StoreError
 from headway.execution import LogEntry
+from headway.store.base import LogQuery
 from headway.store.postgres import rows
 from headway.store.postgres.connection import Conn
 from headway.store.sqlite.logs import levels_from
@@ -61,3 +65,39 @@ async def list_logs(
         },
     )
     return [rows.log_entry(row) for row in await cursor.fetchall()]
+
+
+async def search_logs(conn: Conn, query: LogQuery) -> tuple[list[LogEntry], int]:
+    conditions = ["tenant = %s"]
+    params: list[Any] = [query.tenant]
+    if query.namespace:
+        conditions.append("(namespace = %s OR (namespace >= %s AND namespace < %s))")
+        params += [query.namespace, query.namespace + ".", query.namespace + "/"]
+    for column, value in (("flow_id", query.flow_id), ("execution_id", query.execution_id)):
+        if value is not None:
+            conditions.append(f"{column} = %s")
+            params.append(value)
+    if query.min_level is not None:
+        conditions.append("level = ANY(%s)")
+        params.append(levels_from(query.min_level))
+    if query.text:
+        conditions.append("strpos(lower(message), lower(%s)) > 0")
+        params.append(query.text)
+    if query.after is not None:
+        conditions.append("timestamp >= %s")
+        params.append(query.after)
+    if query.before is not None:
+        conditions.append("timestamp < %s")
+        params.append(query.before)
+    if query.page < 1 or query.size < 1:
+        raise StoreError(f"invalid page {query.page} of size {query.size}")
+    where = " AND ".join(conditions)
+    cursor = await conn.execute(f"SELECT COUNT(*) FROM logs WHERE {where}", params)
+    row = await cursor.fetchone()
+    total = int(row[0]) if row else 0
+    cursor = await conn.execute(
+        f"SELECT id, {_COLUMNS} FROM logs WHERE {where}"
+        " ORDER BY timestamp DESC, id DESC LIMIT %s OFFSET %s",
+        [*params, query.size, (query.page - 1) * query.size],
+    )
+    return [rows.log_entry(row)[1] for row in await cursor.fetchall()], total

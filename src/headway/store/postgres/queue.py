@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from headway.store.base import Event, Inbox, QueuedTaskRun
+from headway.store.base import Event, Inbox, QueuedTaskRun, QueueStats
 from headway.store.postgres import notify, rows
 from headway.store.postgres.connection import Conn
 
@@ -137,3 +137,23 @@ async def release_leases(conn: Conn, worker_ids: list[str], origin: str) -> int:
             for params in notify.queue_params(origin):
                 await conn.execute(notify.NOTIFY, params)
     return released
+
+
+QUEUE_STATS = """
+SELECT
+    COUNT(*) FILTER (
+        WHERE (worker_id IS NULL AND ready_at <= %(now)s)
+           OR (worker_id IS NOT NULL AND lease_until <= %(now)s)
+    ),
+    COUNT(*) FILTER (WHERE worker_id IS NULL AND ready_at > %(now)s),
+    COUNT(*) FILTER (WHERE worker_id IS NOT NULL AND lease_until > %(now)s),
+    MIN(ready_at) FILTER (WHERE worker_id IS NULL AND ready_at <= %(now)s)
+FROM queue"""
+
+
+async def queue_stats(conn: Conn, now: datetime) -> QueueStats:
+    cursor = await conn.execute(QUEUE_STATS, {"now": now})
+    row = await cursor.fetchone()
+    assert row is not None  # an aggregate always answers one row
+    ready, waiting, leased, oldest = row
+    return QueueStats(int(ready), int(waiting), int(leased), oldest)

@@ -25,7 +25,9 @@ from headway.store.base import (
     FlowRecord,
     Inbox,
     KVEntry,
+    LogQuery,
     QueuedTaskRun,
+    QueueStats,
     Store,
     TriggerState,
 )
@@ -167,6 +169,9 @@ class PostgresStore(Store):
     async def release_leases(self, worker_ids: list[str]) -> int:
         return await self._db.run(queue.release_leases, worker_ids, self.origin)
 
+    async def queue_stats(self, now: datetime) -> QueueStats:
+        return await self._db.run(queue.queue_stats, now)
+
     # --- logs ------------------------------------------------------------------------------
     async def append_logs(self, entries: list[LogEntry]) -> None:
         if entries:
@@ -181,6 +186,9 @@ class PostgresStore(Store):
         after_id: int = 0,
     ) -> list[tuple[int, LogEntry]]:
         return await self._db.run(logs.list_logs, execution_id, task_run_id, min_level, after_id)
+
+    async def search_logs(self, query: LogQuery) -> tuple[list[LogEntry], int]:
+        return await self._db.run(logs.search_logs, query)
 
     # --- key-value -------------------------------------------------------------------------
     async def kv_get(self, tenant: str, namespace: str, key: str, now: datetime) -> KVEntry | None:

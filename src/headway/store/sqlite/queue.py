@@ -6,7 +6,7 @@ import json
 import sqlite3
 from datetime import datetime
 
-from headway.store.base import Event, Inbox, QueuedTaskRun
+from headway.store.base import Event, Inbox, QueuedTaskRun, QueueStats
 from headway.store.sqlite import rows
 from headway.store.sqlite.connection import transaction
 
@@ -102,3 +102,19 @@ def release_leases(conn: sqlite3.Connection, worker_ids: list[str]) -> int:
         return 0
     with transaction(conn):
         return conn.execute(RELEASE_LEASES, (json.dumps(worker_ids),)).rowcount
+
+
+QUEUE_STATS = """
+SELECT
+    COALESCE(SUM(
+        (worker_id IS NULL AND ready_at <= ?1) OR (worker_id IS NOT NULL AND lease_until <= ?1)
+    ), 0),
+    COALESCE(SUM(worker_id IS NULL AND ready_at > ?1), 0),
+    COALESCE(SUM(worker_id IS NOT NULL AND lease_until > ?1), 0),
+    MIN(CASE WHEN worker_id IS NULL AND ready_at <= ?1 THEN ready_at END)
+FROM queue"""
+
+
+def queue_stats(conn: sqlite3.Connection, now: datetime) -> QueueStats:
+    ready, waiting, leased, oldest = conn.execute(QUEUE_STATS, (rows.ts(now),)).fetchone()
+    return QueueStats(ready, waiting, leased, rows.opt_from_ts(oldest))

@@ -20,7 +20,9 @@ from headway.store.base import (
     FlowRecord,
     Inbox,
     KVEntry,
+    LogQuery,
     QueuedTaskRun,
+    QueueStats,
     Store,
     TriggerState,
 )
@@ -136,6 +138,9 @@ class SQLiteStore(Store):
     async def release_leases(self, worker_ids: list[str]) -> int:
         return await self._thread.run(queue.release_leases, worker_ids)
 
+    async def queue_stats(self, now: datetime) -> QueueStats:
+        return await self._thread.run(queue.queue_stats, now)
+
     # --- logs ------------------------------------------------------------------------------
     async def append_logs(self, entries: list[LogEntry]) -> None:
         if entries:
@@ -152,6 +157,9 @@ class SQLiteStore(Store):
         return await self._thread.run(
             logs.list_logs, execution_id, task_run_id, min_level, after_id
         )
+
+    async def search_logs(self, query: LogQuery) -> tuple[list[LogEntry], int]:
+        return await self._thread.run(logs.search_logs, query)
 
     # --- key-value -------------------------------------------------------------------------
     async def kv_get(self, tenant: str, namespace: str, key: str, now: datetime) -> KVEntry | None:
