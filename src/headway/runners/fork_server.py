@@ -90,14 +90,33 @@ class PythonCall:
 
 
 # Characters that make a command line more than ``python ARGS`` for the shell (expansions,
-# redirections, pipes, several commands, globs, comments).
+# redirections, pipes, several commands, globs, comments), outside quotes; and inside double
+# quotes (where the shell still expands).
 _SHELL_SYNTAX = frozenset("$`|&;<>()*?[]{}~!#\n\\")
+_DOUBLE_QUOTED_SYNTAX = frozenset("$`\\")
+
+
+def _needs_shell(line: str) -> bool:
+    """Whether ``sh`` would do more with ``line`` than split it into words."""
+    quote = ""
+    for char in line:
+        if quote == "'":
+            quote = "" if char == "'" else quote
+        elif quote == '"':
+            if char in _DOUBLE_QUOTED_SYNTAX:
+                return True
+            quote = "" if char == '"' else quote
+        elif char in "'\"":
+            quote = char
+        elif char in _SHELL_SYNTAX:
+            return True
+    return bool(quote)
 
 
 def parse_python_command(line: str, interpreters: frozenset[str]) -> PythonCall | None:
     """The call a command line ``python [-u] (FILE | -m MODULE | -c CODE) [ARGS...]`` makes,
     when the shell would do nothing but split it into words; else None (it needs a shell)."""
-    if any(char in _SHELL_SYNTAX for char in line):
+    if _needs_shell(line):
         return None
     try:
         words = shlex.split(line)
