@@ -10,10 +10,15 @@ import shutil
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis import GenerationMode
 
 from .conftest import Cli
 from .test_server import EXAMPLES, running_server
@@ -764,3 +769,53 @@ def test_server_routes(api: httpx.Client) -> None:
     wrong_method = api.patch("/flows/demo/hello")
     check(wrong_method, 405, "Method Not Allowed")
     assert wrong_method.headers["allow"] == "DELETE, GET, PUT"
+
+
+# schemathesis (docs/api.md, "Checking the API") against a server of its own: it changes
+# and deletes what it finds.
+SCHEMATHESIS_CONFIG = Path(__file__).parents[1] / "api" / "schemathesis.toml"
+
+
+@pytest.fixture(scope="module")
+def openapi(tmp_path_factory: pytest.TempPathFactory) -> Iterator[schemathesis.BaseSchema]:
+    root = tmp_path_factory.mktemp("api-fuzzed")
+    flows = root / "flows"
+    shutil.copytree(EXAMPLES, flows)
+    (flows / "disk-report.yaml").unlink()  # its input reaches a shell command
+    config = schemathesis.Config.from_path(SCHEMATHESIS_CONFIG)
+    with running_server(Cli(root / "home"), "--flows", str(flows)) as (url, _):
+        yield schemathesis.openapi.from_url(f"{url}/api/v1/openapi.json", config=config)
+
+
+@pytest.mark.slow
+def test_schemathesis_finds_no_server_error_and_no_mismatch(
+    openapi: schemathesis.BaseSchema,
+) -> None:
+    """Each operation with valid and invalid requests; any failed check (a 500, an answer
+    the document does not describe, an invalid request accepted) fails the test, with the
+    request that reproduces it."""
+    operations = [result.ok() for result in openapi.get_all_operations()]
+    assert len(operations) >= 60
+    calls: list[str] = []
+    for operation in operations:
+        for mode in GenerationMode:
+
+            @given(case=operation.as_strategy(generation_mode=mode))
+            @settings(
+                max_examples=8,
+                deadline=None,
+                database=None,
+                suppress_health_check=list(HealthCheck),
+                phases=[Phase.generate],
+            )
+            def fuzz(case: schemathesis.Case) -> None:
+                case.call_and_validate(timeout=20)
+                calls.append(case.operation.label)
+
+            try:
+                fuzz()
+            except Unsatisfiable:
+                # no request breaks this operation's document (its parameters are strings)
+                assert mode is GenerationMode.NEGATIVE, operation.label
+    assert set(calls) == {operation.label for operation in operations}
+    print(f"schemathesis: {len(operations)} operations, {len(calls)} requests, no failure")
