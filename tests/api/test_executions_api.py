@@ -268,3 +268,26 @@ async def test_health_metrics_openapi(api: Api) -> None:
     spec = (await api.client.get("/api/v1/openapi.json")).json()
     assert "/api/v1/executions/{namespace}/{flow_id}" in spec["paths"]
     assert not any(path.startswith("/api/v1/main/") for path in spec["paths"])
+
+
+async def test_logs_search_across_executions(api: Api) -> None:
+    await api.create_flow(HELLO)
+    await api.create_flow(HELLO.replace("id: hello", "id: other"))
+    for name in ("Ann", "Bob"):
+        await api.run("demo", "hello", json={"name": name})
+    await api.run("demo", "other", json={"name": "Cyd"})
+    found = (await api.client.get("/api/v1/logs/search", params={"q": "hello b"})).json()
+    assert [entry["message"] for entry in found["results"]] == ["Hello Bob!"]
+    by_flow = (
+        await api.client.get("/api/v1/logs/search", params={"flowId": "other", "size": 1})
+    ).json()
+    assert by_flow["total"] >= 2 and len(by_flow["results"]) == 1
+    assert by_flow["results"][0]["flowId"] == "other"
+    bad = await api.client.get("/api/v1/logs/search", params={"minLevel": "LOUD"})
+    assert bad.status_code == 422 and "minLevel" in bad.json()["message"]
+
+
+async def test_metrics_show_the_queue(api: Api) -> None:
+    metrics = (await api.client.get("/metrics")).text
+    assert 'headway_queue_task_runs{status="ready"} 0.0' in metrics
+    assert "headway_queue_oldest_ready_seconds 0.0" in metrics

@@ -9,6 +9,7 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry, Gauge, Histogram, generate_latest
 
 from headway.api.context import ServerContext
+from headway.execution import utcnow
 from headway.state import State
 from headway.store.base import Batch, ExecutionQuery
 
@@ -40,6 +41,17 @@ class Metrics:
             "TaskRuns this process's worker runs now",
             registry=self.registry,
         )
+        self.queue = Gauge(
+            "headway_queue_task_runs",
+            "TaskRuns in the worker queue: ready to claim, waiting for a retry, leased",
+            ["status"],
+            registry=self.registry,
+        )
+        self.queue_age = Gauge(
+            "headway_queue_oldest_ready_seconds",
+            "How long the oldest ready TaskRun has waited for a worker",
+            registry=self.registry,
+        )
         self.trigger_lag = Gauge(
             "headway_trigger_lag_seconds",
             "How late the last schedule date fired, after its due time",
@@ -63,6 +75,13 @@ class Metrics:
             query = ExecutionQuery(tenant=self.ctx.tenant, states=(state,), size=1)
             _, total = await self.ctx.store.search_executions(query)
             self.executions.labels(state.value).set(total)
+        now = utcnow()
+        stats = await self.ctx.store.queue_stats(now)
+        self.queue.labels("ready").set(stats.ready)
+        self.queue.labels("waiting").set(stats.waiting)
+        self.queue.labels("leased").set(stats.leased)
+        oldest = stats.oldest_ready_at
+        self.queue_age.set(0 if oldest is None else max(0.0, (now - oldest).total_seconds()))
         worker = self.ctx.engine.worker
         self.worker_slots.set(worker.slots)
         self.worker_busy.set(len(worker.running))

@@ -10,11 +10,43 @@ from fastapi.responses import PlainTextResponse
 
 from headway.api import sse
 from headway.api.context import ServerContext, get_ctx, next_change
+from headway.api.requests import parse_date
 from headway.engine.engine import settled
+from headway.store.base import LogQuery
 
 router = APIRouter(tags=["logs"])
 Ctx = Annotated[ServerContext, Depends(get_ctx)]
 Level = Literal["TRACE", "DEBUG", "INFO", "WARN", "ERROR"]
+
+
+@router.get("/logs/search")
+async def search_logs(
+    ctx: Ctx,
+    namespace: Annotated[str | None, Query(description="A namespace prefix")] = None,
+    flowId: Annotated[str | None, Query()] = None,
+    executionId: Annotated[str | None, Query()] = None,
+    minLevel: Annotated[Level | None, Query()] = None,
+    q: Annotated[str | None, Query(description="Text in the message (any case)")] = None,
+    startDate: Annotated[str | None, Query(description="ISO-8601")] = None,
+    endDate: Annotated[str | None, Query(description="ISO-8601")] = None,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    size: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> dict[str, Any]:
+    """Log lines across executions, newest first."""
+    query = LogQuery(
+        tenant=ctx.tenant,
+        namespace=namespace,
+        flow_id=flowId,
+        execution_id=executionId,
+        min_level=minLevel,
+        text=q,
+        after=parse_date(startDate, "startDate"),
+        before=parse_date(endDate, "endDate"),
+        page=page,
+        size=size,
+    )
+    found, total = await ctx.store.search_logs(query)
+    return {"results": [entry.to_json() for entry in found], "total": total}
 
 
 @router.get("/logs/{execution_id}")
