@@ -107,6 +107,9 @@ async def test_errors_are_documented_as_json_on_every_route(api: Api) -> None:
                     assert list(response["content"]) == ["application/json"], (method, path)
     metrics = document["paths"]["/metrics"]["get"]["responses"]["200"]
     assert list(metrics["content"]) == ["text/plain"]
+    for path in ("/api/v1/executions/{execution_id}/file", "/api/v1/namespaces/{namespace}/files"):
+        content = document["paths"][path]["get"]["responses"]["200"]["content"]
+        assert list(content) == ["application/octet-stream"], path
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,11 @@ router = APIRouter(tags=["executions"])
 Ctx = Annotated[ServerContext, Depends(get_ctx)]
 
 
-@router.get("/executions/{execution_id}/file")
+@router.get(
+    "/executions/{execution_id}/file",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}, "description": "The file"}},
+)
 async def execution_file(
     execution_id: str,
     ctx: Ctx,

@@ -356,7 +356,9 @@ async def run_flow(
     wait: Annotated[bool, Query(description="Answer when the execution ends")] = False,
     labels: Annotated[list[str] | None, Query(description="key:value")] = None,
     revision: Annotated[int | None, Query(ge=1, le=MAX_NUMBER)] = None,
-    scheduleDate: Annotated[str | None, Query(description="ISO-8601: start then, not now")] = None,
+    scheduleDate: Annotated[
+        str | None, Query(description="ISO-8601: start then, not now", json_schema_extra=DATE)
+    ] = None,
 ) -> JSON:
     """Start an execution of a flow with inputs (JSON, form or multipart with files), now or
     at ``scheduleDate``."""
