@@ -28,6 +28,7 @@ from headway.settings import Settings
 from headway.state import State
 from headway.storage import Storage, open_storage
 from headway.store.base import Batch, Store
+from headway.store.notifications import INBOX, QUEUE, WorkNotifications
 
 LogListener = Callable[[LogEntry], None]
 CommitListener = Callable[[Batch], None]
@@ -79,6 +80,7 @@ class Engine:
         self._watch: dict[str, _Watch] = {}
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        self._unsubscribe: list[Callable[[], None]] = []
 
     def _on_commit(self, batch: Batch) -> None:
         if batch.events:
@@ -105,6 +107,13 @@ class Engine:
     async def start(self) -> None:
         self.env.bridge = StoreBridge(self.store, asyncio.get_running_loop(), self.storage)
         await release_dead_local_leases(self.store)
+        if isinstance(self.store, WorkNotifications):
+            # Other processes' commits (PostgreSQL's LISTEN/NOTIFY) wake the worker and the
+            # executor at once instead of at their next poll.
+            self._unsubscribe = [
+                self.store.on_work(QUEUE, lambda n: self.worker.notify(n.ready_at)),
+                self.store.on_work(INBOX, lambda n: self.executor.inbox_changed()),
+            ]
         await self.executor.recover()
         self._tasks = [
             asyncio.create_task(self.executor.run(self._stop)),
@@ -112,6 +121,9 @@ class Engine:
         ]
 
     async def stop(self) -> None:
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe = []
         self._stop.set()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
