@@ -2,11 +2,12 @@
 
     python -m bench [--quick] [--only NAME ...] [--runs N] [--budget SECONDS] [--no-write]
 
-NAME is a workload (seq40, fanout1000, shell100 ...), an engine (headway, prefect, dagster,
-airflow) or ``machine``. Raw results go to ``bench/results/<time>.jsonl`` (one line per run:
-engine, version, workload, mode, run, figures); merged into ``bench/published.jsonl`` (unless
-``--fresh``), they make the summary ``docs/benchmarks.md`` and the chart
-``docs/benchmarks-overhead.png``.
+NAME is a workload (seq40, fanout1000, shell100 ...), a server workload of Headway alone
+(webhook, schedule, recover, list100k: see bench/server.py), an engine (headway, prefect,
+dagster, airflow) or ``machine``. Raw results go to ``bench/results/<time>.jsonl`` (one line
+per run: engine, version, workload, mode, run, figures); merged into
+``bench/published.jsonl`` (unless ``--fresh``), they make the summary ``docs/benchmarks.md``
+and the chart ``docs/benchmarks-overhead.png``.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import headway_side, machine, records
+from bench import headway_side, machine, records, server
 from bench.procs import Failed, run_measured
 from bench.workloads import BY_NAME, END_TO_END, WORKLOADS, Workload
 
@@ -283,6 +284,33 @@ def run_headway(run: Run, workloads: list[Workload]) -> None:
         measure_e2e(run, "headway", "default", headway_side.version(), make_cmd, env, names)
 
 
+def run_server(run: Run, names: list[str]) -> None:
+    """Each server workload against a ``headway server`` process of its own; one record
+    each: its figures, or the error."""
+    env = {**os.environ, **run.headway_env}
+    for name in names:
+        run.say(f"headway server {name}{' (quick)' if run.quick else ''} ...")
+        fields: dict[str, Any] = {"engine": "headway:default", "mode": "server", "workload": name}
+        before = server.load()
+        try:
+            figures = server.MEASURE[name](run.quick, env, run.log)
+        # Whatever fails (the server, httpx, Playwright, an assertion of the workload) is
+        # reported as that workload's result, and the others still run.
+        except Exception as exc:  # noqa: BLE001
+            run.record(**fields, error=f"{type(exc).__name__}: {exc}"[:500], load_before=before)
+            run.say(f"  failed: {exc}")
+            continue
+        run.record(
+            **fields,
+            version=headway_side.version(),
+            quick=run.quick,
+            load_before=before,
+            load_after=server.load(),
+            **figures,
+        )
+        run.say(f"  {json.dumps(figures)[:400]}")
+
+
 def peer_env(peer: Peer, home: Path) -> dict[str, str]:
     env = {
         k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "AIRFLOW", "DAGSTER_"))
@@ -360,6 +388,11 @@ def main() -> None:
     )
     parser.add_argument("--no-write", action="store_true", help="leave docs/ alone")
     parser.add_argument(
+        "--no-server",
+        action="store_true",
+        help="leave out the server workloads (webhook, schedule, recover, list100k)",
+    )
+    parser.add_argument(
         "--results", type=Path, default=RESULTS, metavar="DIR", help="where raw results go"
     )
     parser.add_argument(
@@ -380,19 +413,26 @@ def main() -> None:
         report_run = Run(False, 0, 0.0, args.report, args.report)
         write_docs(records.load(args.report), report_run, args.no_write, args.fresh)
         return
-    unknown = [n for n in args.only if n not in BY_NAME and n not in ENGINES and n != "machine"]
+    known = [*BY_NAME, *server.SERVER_BY_NAME, *ENGINES, "machine"]
+    unknown = [n for n in args.only if n not in known]
     if unknown:
-        parser.error(
-            f"unknown --only {', '.join(unknown)}; "
-            f"one of {', '.join([*BY_NAME, *ENGINES, 'machine'])}"
-        )
+        parser.error(f"unknown --only {', '.join(unknown)}; one of {', '.join(known)}")
     only_w = [n for n in args.only if n in BY_NAME]
+    only_s = [n for n in args.only if n in server.SERVER_BY_NAME]
     only_e = [n for n in args.only if n in ENGINES]
+    named = only_w or only_s  # workloads named: only those run
     workloads = [
-        w for w in WORKLOADS if (w.name in only_w or (not only_w and (w.quick or not args.quick)))
+        w for w in WORKLOADS if (w.name in only_w or (not named and (w.quick or not args.quick)))
     ]
     if workloads and workloads[0].name != "empty":
         workloads.insert(0, BY_NAME["empty"])  # the baseline every figure subtracts
+    servers = [
+        w.name
+        for w in server.SERVER_WORKLOADS
+        if w.name in only_s or not (named or args.no_server or args.only == ["machine"])
+    ]
+    if only_s and not only_w and not only_e:
+        only_e = ["headway"]  # the server workloads are Headway's alone
     engines = only_e or ([] if args.only == ["machine"] else ENGINES)
     args.results.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -405,7 +445,7 @@ def main() -> None:
     )
     with headway_source(args.commit) as (env, source):
         run.headway_env = env
-        measure(run, args, workloads, engines, only_e, source)
+        measure(run, args, workloads, servers, engines, only_e, source)
     write_docs(run.records, run, args.no_write, args.fresh)
 
 
@@ -413,6 +453,7 @@ def measure(
     run: Run,
     args: argparse.Namespace,
     workloads: list[Workload],
+    servers: list[str],
     engines: list[str],
     only_e: list[str],
     source: str,
@@ -428,11 +469,13 @@ def measure(
         budget=run.budget,
         headway=source,
     )
-    if not only_e or "machine" in args.only:
+    if not only_e or "machine" in args.only or (servers and not workloads):
         run.say("machine floor ...")
         run.record(engine="machine", mode="floor", **machine.floors(args.quick))
     if "headway" in engines:
-        run_headway(run, workloads)
+        if workloads:
+            run_headway(run, workloads)
+        run_server(run, servers)
     for peer in PEERS:
         if peer.name in engines:
             run_peer(run, peer, workloads)

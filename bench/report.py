@@ -11,6 +11,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from bench import report_server
+from bench.server import SERVER_WORKLOADS
 from bench.workloads import BY_NAME, SCRIPT_KINDS, WORKLOADS
 
 LABELS = {
@@ -49,7 +51,7 @@ PROCESS = {
     "dagster:memory": "an `@op` calling `subprocess.run`, output captured",
     "airflow:default": "a `BashOperator` (`bash -c`, output lines logged)",
 }
-NOT_YET = ["server workloads (API, UI)"]
+NOT_YET = ["TaskRuns/s through PostgreSQL with 1, 2, 4 workers"]
 
 
 class Figures:
@@ -150,11 +152,19 @@ def _runs(records: list[dict[str, Any]]) -> list[str]:
             continue
         command = "python -m bench" + (" --quick" if r.get("quick") else "")
         command += "".join(f" --only {n}" for n in r.get("only", []))
-        names = [w.name for w in WORKLOADS if w.name in measured[r.get("stamp", "")]]
+        done = measured[r.get("stamp", "")]
+        names = [w.name for w in WORKLOADS if w.name in done]
+        servers = [w.name for w in SERVER_WORKLOADS if w.name in done]
+        parts = []
+        if names:
+            parts.append(
+                f"{r.get('runs')} runs per figure, at most {r.get('budget', 0):.0f} s per "
+                f"workload and engine: {', '.join(names)}"
+            )
+        if servers:
+            parts.append(f"server workloads: {', '.join(servers)}")
         out.append(
-            f"- {r.get('date', '?')} (`{r.get('stamp', '?')}`), `{command}`, "
-            f"{r.get('runs')} runs per figure, at most {r.get('budget', 0):.0f} s per workload "
-            f"and engine: {', '.join(names)}"
+            f"- {r.get('date', '?')} (`{r.get('stamp', '?')}`), `{command}`, " + "; ".join(parts)
         )
     return out
 
@@ -282,6 +292,7 @@ def render(records: list[dict[str, Any]], chart: str) -> str:
         ]
     if mixed:
         lines += ["\\* the two figures of this ratio come from different runs.", ""]
+    lines += report_server.section(records)[1:]
     lines += [
         "## Not yet measured",
         "",

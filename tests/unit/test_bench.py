@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def bench(monkeypatch: pytest.MonkeyPatch) -> dict[str, ModuleType]:
     """bench's modules (bench/ is beside src/, not installed)."""
     monkeypatch.syspath_prepend(str(ROOT))
-    names = ["workloads", "records", "report", "reference"]
+    names = ["workloads", "records", "report", "reference", "server", "loadgen"]
     return {name: importlib.import_module(f"bench.{name}") for name in names}
 
 
@@ -94,18 +94,72 @@ def test_a_partial_run_replaces_only_what_it_measured(bench: dict[str, ModuleTyp
     assert {r["stamp"] for r in records.merge(merged, again)} == {"C"}
 
 
+def test_server_workloads_flows_are_valid(bench: dict[str, ModuleType]) -> None:
+    server = bench["server"]
+    registry = default_registry()
+    for source in (server.WEBHOOK_FLOW, server.SCHEDULE_FLOW, server.RECOVER_FLOW):
+        parse_flow(source, task_types=registry)
+    from bench.server_seed import flow_sources
+
+    for source in flow_sources().values():
+        parse_flow(source, task_types=registry)
+    assert [w.name for w in server.SERVER_WORKLOADS] == list(server.MEASURE)
+
+
+def test_missed_dates_and_percentiles(bench: dict[str, ModuleType]) -> None:
+    server, loadgen = bench["server"], bench["loadgen"]
+    # last fired at 100, restarted at 135.5: 110, 120, 130 were missed
+    assert server.missed_dates(100.0, 135.5) == [110.0, 120.0, 130.0]
+    assert server.missed_dates(100.0, 109.0) == []
+    values = [i / 1000 for i in range(1, 101)]  # 1 ms .. 100 ms
+    assert loadgen.percentile(values, 50) == 0.050
+    assert loadgen.percentile(values, 99) == 0.099
+    assert loadgen.summary_ms(values) == {"p50_ms": 50.0, "p99_ms": 99.0, "max_ms": 100.0}
+
+
+def test_server_records_make_the_server_section(bench: dict[str, ModuleType]) -> None:
+    records, report = bench["records"], bench["report"]
+    old = _run("A", "headway:default", empty=[0.010], seq40=[0.050])
+    hook = {"engine": "headway:default", "mode": "server", "workload": "webhook"}
+    figures = {
+        "rate_per_s": 200,
+        "duration_s": 30,
+        "requests": 6000,
+        "answered": 6000,
+        "failed": 0,
+        "executions_created": 6000,
+        "p50_ms": 4.0,
+        "p99_ms": 12.5,
+        "max_ms": 30.0,
+        "load_before": [1.5, 1.0, 1.0],
+        "load_after": [1.7, 1.0, 1.0],
+    }
+    first = [{**hook, **figures, "stamp": "B", "p99_ms": 40.0}]
+    second = [{**hook, **figures, "stamp": "C"}]
+    merged = records.merge(records.merge(old, first), second)
+    assert [r["stamp"] for r in merged if r.get("mode") == "server"] == ["C"]
+    text = report.render(merged, chart="c.png")
+    assert "## Server (Headway alone)" in text and "### webhook" in text
+    assert "| latency p50 / p99 / max (ms) | 4.0 / 12.5 / 30.0 |" in text
+    assert "no request lost | met |" in text
+    assert "load average (1 min, 2 cores) 1.5 at the start, 1.7 at the end" in text
+    assert "| seq40 | 1.00 (1.00-1.00) |" in text  # the flow workloads stay
+
+
 def test_quick_runs_on_headway_alone(bench: dict[str, ModuleType], tmp_path: Path) -> None:
     """``--quick`` on Headway alone, with one run and a budget that leaves out what a smaller
     size predicts to be slow, so that it stays short; docs/ and bench/published.jsonl are
-    left alone."""
+    left alone. The server workloads are left out (``--no-server``): their quick variants
+    take minutes together (``recover`` alone stops a server for 30 s)."""
     docs = (ROOT / "docs" / "benchmarks.md").read_bytes()
     cmd = [sys.executable, "-m", "bench", "--quick", "--only", "headway", "--runs", "1"]
-    cmd += ["--budget", "0.5", "--no-write", "--results", str(tmp_path)]
+    cmd += ["--budget", "0.5", "--no-write", "--no-server", "--results", str(tmp_path)]
     done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=110)
     assert done.returncode == 0, done.stderr[-2000:]
     (raw,) = tmp_path.glob("*.jsonl")
     lines = [json.loads(line) for line in raw.read_text().splitlines()]
     assert not [r for r in lines if "error" in r]
+    assert not [r for r in lines if r.get("mode") == "server"]
     measured = {(r["engine"], r["workload"]) for r in lines if "seconds" in r}
     for name in ("empty", "seq40", "fanout100", "long10", "shell100", "python100"):
         assert ("headway:default", name) in measured  # no smaller size to skip them by
