@@ -192,4 +192,10 @@ tasks:
     await the_engine.executor.request(execution.id, "kill", {})
     done = await asyncio.wait_for(the_engine.wait(execution.id), 10)
     assert done.current is State.KILLED
+    # A TaskRun whose start was not reported yet is KILLED without waiting for the worker
+    # (engine/evaluation.py), so the worker may still be stopping the group: give it time.
+    for _ in range(500):
+        if not group_alive(group):
+            break
+        await asyncio.sleep(0.01)
     assert not group_alive(group)

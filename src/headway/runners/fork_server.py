@@ -263,18 +263,23 @@ class ForkServer:
             if "pid" not in started:
                 raise ForkServerError(f"the Python fork server refused the run: {started}")
             pid = int(started["pid"])
-            readers = []
-            for fd, from_stderr in ((out_r, False), (err_r, True)):
-                reader = asyncio.StreamReader()
-                transport, _ = await loop.connect_read_pipe(
-                    lambda reader=reader: asyncio.StreamReaderProtocol(reader),  # type: ignore[misc]
-                    os.fdopen(fd, "rb", buffering=0),
-                )
-                transports.append(transport)
-                readers.append(read_lines(reader, _line_sink(sink, from_stderr)))
-            out_r = err_r = -1  # owned by the transports now
-            output = asyncio.gather(*readers)
+            output: asyncio.Future[Any] | None = None
             try:
+                readers = []
+                for fd, from_stderr in ((out_r, False), (err_r, True)):
+                    reader = asyncio.StreamReader()
+                    pipe = os.fdopen(fd, "rb", buffering=0)
+                    if fd == out_r:
+                        out_r = -1  # owned by the pipe object now
+                    else:
+                        err_r = -1
+                    transport, _ = await loop.connect_read_pipe(
+                        lambda reader=reader: asyncio.StreamReaderProtocol(reader),  # type: ignore[misc]
+                        pipe,
+                    )
+                    transports.append(transport)
+                    readers.append(read_lines(reader, _line_sink(sink, from_stderr)))
+                output = asyncio.gather(*readers)
                 ended = await replies.next()
                 if "exit" not in ended:
                     raise ForkServerError(f"the Python fork server failed the run: {ended}")
@@ -287,9 +292,10 @@ class ForkServer:
                 await stop_group(pid, stop_grace)
                 raise
             finally:
-                output.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await output
+                if output is not None:
+                    output.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await output
         finally:
             for open_transport in transports:
                 open_transport.close()

@@ -90,15 +90,23 @@ class ProcessWorkspace(Workspace):
         return resolved
 
     async def run(self, argv: Sequence[str], env: Mapping[str, str], sink: LineSink) -> int:
-        proc = await asyncio.create_subprocess_exec(
-            *argv,
-            cwd=self._path,
-            env=self._environment(env),
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            start_new_session=True,
+        spawn = asyncio.ensure_future(
+            asyncio.create_subprocess_exec(
+                *argv,
+                cwd=self._path,
+                env=self._environment(env),
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                start_new_session=True,
+            )
         )
+        try:
+            proc = await asyncio.shield(spawn)
+        except asyncio.CancelledError:
+            # Cancelled while the process was being started: it may run already.
+            await _stop_spawned(spawn, self._stop_grace)
+            raise
         assert proc.stdout is not None and proc.stderr is not None
         readers = asyncio.gather(
             read_lines(proc.stdout, lambda line: sink(line, False)),
@@ -150,6 +158,17 @@ class ProcessWorkspace(Workspace):
             path = inherited.get("PATH", os.defpath)
             inherited["PATH"] = os.pathsep.join([*self._path_prefix, path])
         return {**inherited, **env}
+
+
+async def _stop_spawned(spawn: asyncio.Future[asyncio.subprocess.Process], grace: float) -> None:
+    try:
+        proc = await spawn
+    except OSError:
+        return  # it never started
+    try:
+        await _stop_group(proc.pid, grace, proc)
+    finally:
+        _close(proc)
 
 
 async def _exit_code(proc: asyncio.subprocess.Process, output: asyncio.Future[Any]) -> int:

@@ -8,11 +8,17 @@ import os
 import signal
 from pathlib import Path
 
+# How long processes sent SIGKILL are given to be gone (seconds).
+KILL_WAIT = 1.0
+
 
 async def stop_group(
     pgid: int, grace: float, proc: asyncio.subprocess.Process | None = None
 ) -> None:
-    """SIGTERM the process group, SIGKILL what is left after ``grace``; await ``proc``."""
+    """SIGTERM the process group, SIGKILL what is left after ``grace``; await ``proc``. When
+    it returns, no process of the group runs any more (a killed process may take a moment to
+    die on a busy machine: that moment is waited for, up to ``KILL_WAIT``)."""
+    killed = False
     try:
         if not signal_group(pgid, signal.SIGTERM):
             return
@@ -22,12 +28,17 @@ async def stop_group(
             await asyncio.sleep(0.02)
     finally:
         # Also when cancelled again while waiting: nothing of the group may survive.
-        signal_group(pgid, signal.SIGKILL)
+        killed = signal_group(pgid, signal.SIGKILL)
         if proc is not None and proc.returncode is None:
             with contextlib.suppress(ProcessLookupError):
                 proc.kill()
     if proc is not None:
         await proc.wait()
+    if killed:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + KILL_WAIT
+        while loop.time() < deadline and group_alive(pgid):  # noqa: ASYNC110 (polled)
+            await asyncio.sleep(0.01)
 
 
 def signal_group(pgid: int, sig: signal.Signals) -> bool:
