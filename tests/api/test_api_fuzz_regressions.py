@@ -254,3 +254,22 @@ async def test_json_nested_too_deeply_is_a_bad_body(
     )
     assert response.status_code == 400, response.text
     assert response.json()["message"] == "the body is JSON nested too deeply"
+
+
+async def test_waiting_for_an_execution_scheduled_for_later_is_refused(api: Api) -> None:
+    await api.create_flow(HELLO)
+    later = "4204-05-30T14:02:40Z"
+    response = await api.client.post(
+        "/api/v1/executions/demo/hello", params={"wait": "true", "scheduleDate": later}
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["message"].startswith(
+        "query parameter 'wait': an execution scheduled for later (scheduleDate)"
+    )
+    found = await api.client.get("/api/v1/executions/search", params={"flowId": "hello"})
+    assert found.json()["total"] == 0
+    scheduled = await api.client.post(
+        "/api/v1/executions/demo/hello", params={"scheduleDate": later}
+    )
+    assert scheduled.status_code == 200
+    assert scheduled.json()["state"]["current"] == "CREATED"

@@ -30,6 +30,7 @@ from headway.engine import rerun
 from headway.engine.engine import settled
 from headway.engine.view import ExecutionView
 from headway.errors import ConflictError, HeadwayError, NotFoundError
+from headway.execution import utcnow
 from headway.flows.inputs import resolve_inputs
 from headway.plugins.flowable.pause import Pause
 from headway.state import State
@@ -362,6 +363,13 @@ async def run_flow(
 ) -> JSON:
     """Start an execution of a flow with inputs (JSON, form or multipart with files), now or
     at ``scheduleDate``."""
+    schedule_date = parse_date(scheduleDate, "scheduleDate")
+    if wait and schedule_date is not None and schedule_date > utcnow():
+        raise ApiError(
+            422,
+            "query parameter 'wait': an execution scheduled for later (scheduleDate) cannot "
+            "be waited for: follow it with GET /executions/{id}/follow",
+        )
     inputs = await read_inputs(request)
     flows = ctx.engine.flows
     if revision is None:
@@ -374,7 +382,7 @@ async def run_flow(
         inputs,
         labels=parse_labels(labels or []),
         tenant=ctx.tenant,
-        schedule_date=parse_date(scheduleDate, "scheduleDate"),
+        schedule_date=schedule_date,
     )
     if wait:
         execution = await ctx.engine.wait(execution.id)
