@@ -145,10 +145,12 @@ def page(browser: Browser, server: Server) -> Iterator[Page]:
     close_page(opened)
 
 
-def shot(page: Page, name: str) -> None:
+def shot(page: Page, name: str, *, full_page: bool = True) -> None:
+    """The page's screenshot (only the window with a dialog open: its backdrop covers only
+    the window)."""
     SCREENSHOTS.mkdir(exist_ok=True)
     page.evaluate("window.scrollTo(0, 0)")
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
 
 
 def run(server: Server, namespace: str, flow_id: str, **params: Any) -> dict[str, Any]:
@@ -288,7 +290,7 @@ def test_remove_a_label(page: Page, server: Server) -> None:
     expect(dialog.locator(".label-list li")).to_have_count(1)
     dialog.get_by_label("Key").fill("owner")
     dialog.get_by_label("Value").fill("ada")
-    shot(page, "labels-dialog")
+    shot(page, "labels-dialog", full_page=False)
     dialog.get_by_role("button", name="Save labels").click()
     expect(meta).not_to_contain_text("team:ops")
     expect(meta).to_contain_text("env:dev")

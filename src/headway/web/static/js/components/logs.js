@@ -46,8 +46,8 @@ export function logsPanel(executionId, page) {
 
   // Lines are drawn a frame at a time, within a time budget, so that 10,000 lines arriving
   // together (or a filter over them) never freeze the page; they go into blocks of CHUNK
-  // lines that the browser skips laying out while they are off screen
-  // (`content-visibility: auto`).
+  // lines, and a full block is skipped by layout while it is off screen
+  // (`content-visibility: auto`, app.css).
   let pending = [];
   let drawn = 0;
   let block = null;
@@ -109,6 +109,7 @@ export function logsPanel(executionId, page) {
       const rows = [];
       for (let i = done; i < end; i++) rows.push(row(pending[i]));
       block.append(...rows);
+      if (block.childElementCount >= CHUNK) block.classList.add("full");
       done = end;
     } while (done < pending.length && performance.now() < until);
     pending = pending.slice(done);
