@@ -11,7 +11,9 @@ _CHUNK = 64 * 1024
 
 
 def _text(data: bytes) -> str:
-    return data.rstrip(b"\r").decode("utf-8", errors="replace")
+    """A line as text: bytes that are not UTF-8 and NUL (which no database's text takes) are
+    replaced by U+FFFD."""
+    return data.rstrip(b"\r").decode("utf-8", errors="replace").replace("\0", "\ufffd")
 
 
 async def read_lines(

@@ -33,8 +33,9 @@ from headway.runners.base import (
     checked_file_name,
 )
 from headway.runners.fork_server import PythonCall, parse_python_command
+from headway.runners.globs import checked_pattern, matches
 from headway.runners.process import ProcessRunner, ProcessWorkspace
-from headway.storage import is_storage_uri
+from headway.storage import FileNotFoundInStorage, is_storage_uri
 
 _WORKING_DIR = re.compile(r"\{\{-?\s*workingDir\s*-?\}\}")
 DEFAULT_INTERPRETER = ("/bin/sh", "-c")
@@ -109,7 +110,11 @@ class ScriptTask(RunnableTask):
                 await copy_namespace_files(ctx, self.namespace_files, workspace)
             for name, content in files.items():
                 if is_storage_uri(content):
-                    await workspace.write(name, await ctx.storage.read(content))
+                    try:
+                        data = await ctx.storage.read(content)
+                    except FileNotFoundInStorage as exc:
+                        raise TaskFailure(f"inputFiles '{name}': {exc}", retryable=False) from None
+                    await workspace.write(name, data)
                 else:
                     await workspace.write(name, content)
 
@@ -202,6 +207,10 @@ class ScriptTask(RunnableTask):
         """Store the files matching ``outputFiles``; return file name -> URI."""
         try:
             names = await workspace.find(self.output_files or [])
+            for pattern in self.output_files or []:
+                if not any(matches(checked_pattern(pattern), name) for name in names):
+                    # Not an error, as in Kestra: a task may produce no file.
+                    ctx.log("WARN", f"outputFiles: no file matches '{pattern}'")
             stored: dict[str, str] = {}
             for name in names:
                 stored[name] = await ctx.storage.put_file(name, await workspace.fetch(name))
