@@ -341,6 +341,23 @@ def test_logs(api: httpx.Client) -> None:
     check(api.get(f"/logs/{done['id']}", params={"minLevel": "LOUD"}), 422, "'minLevel'")
     check(api.get("/logs/no-such-id"), 404, "'no-such-id'")
 
+    searched = check(
+        api.get(
+            "/logs/search",
+            params={
+                "namespace": "demo",
+                "executionId": done["id"],
+                "q": "hello LOU",
+                "minLevel": "INFO",
+            },
+        ),
+        200,
+    )
+    assert [line["message"] for line in searched["results"]] == ["Hello Lou!"]
+    check(api.get("/logs/search", params={"minLevel": "LOUD"}), 422, "'minLevel'")
+    check(api.get("/logs/search", params={"startDate": "today"}), 422, "'startDate'")
+    check(api.get("/logs/search", params={"size": 1001}), 422, "'size'")
+
     text = check(api.get(f"/logs/{done['id']}/download"), 200)
     assert "Hello Lou!" in text
     check(api.get("/logs/no-such-id/download"), 404, "'no-such-id'")
