@@ -119,6 +119,8 @@ async def test_errors_are_documented_as_json_on_every_route(api: Api) -> None:
         ("/api/v1/executions/search", "endDate"),
         ("/api/v1/audit/search", "from"),
         ("/api/v1/audit/search", "to"),
+        ("/api/v1/logs/search", "startDate"),
+        ("/api/v1/logs/search", "endDate"),
     ],
 )
 @pytest.mark.parametrize("date", ["9999-12-31T23:59:59-01:00", "0001-01-01T00:00:00+05:00"])

@@ -10,7 +10,7 @@ from fastapi.responses import PlainTextResponse
 
 from headway.api import sse
 from headway.api.context import ServerContext, get_ctx, next_change
-from headway.api.requests import parse_date
+from headway.api.requests import DATE, parse_date
 from headway.engine.engine import settled
 from headway.store.base import LogQuery
 
@@ -27,8 +27,8 @@ async def search_logs(
     executionId: Annotated[str | None, Query()] = None,
     minLevel: Annotated[Level | None, Query()] = None,
     q: Annotated[str | None, Query(description="Text in the message (any case)")] = None,
-    startDate: Annotated[str | None, Query(description="ISO-8601")] = None,
-    endDate: Annotated[str | None, Query(description="ISO-8601")] = None,
+    startDate: Annotated[str | None, Query(description="ISO-8601", json_schema_extra=DATE)] = None,
+    endDate: Annotated[str | None, Query(description="ISO-8601", json_schema_extra=DATE)] = None,
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     size: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
