@@ -15,6 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from headway.engine.engine import Engine
+from headway.engine.flows import FlowRepository
+from headway.flows.loader import parse_flow
 from headway.plugins.core import PLUGINS as CORE
 from headway.plugins.flowable import PLUGINS as FLOWABLE
 from headway.plugins.registry import Registry
@@ -22,8 +25,9 @@ from headway.plugins.scripts import PLUGINS as SCRIPTS
 from headway.runners import fork_server
 from headway.runners.fork_server import PythonCall, parse_python_command
 from headway.runners.process_groups import group_alive
-from headway.settings import Settings
+from headway.settings import Settings, SettingsError
 from headway.state import State
+from headway.store import open_store
 from headway.testing import RunResult, run_flow
 
 REGISTRY = Registry([*CORE, *FLOWABLE, *SCRIPTS])
@@ -220,9 +224,6 @@ tasks:
       with open("{pids}", "w") as f:
           f.write(f"{{os.getpid()}} {{child.pid}}")
       time.sleep(30)
-  - id: after
-    type: io.kestra.plugin.scripts.python.Script
-    script: print("the next run starts a new server")
 """
     server = fork_server.shared()
 
@@ -232,14 +233,25 @@ tasks:
         os.kill(server.pid, signal.SIGKILL)
 
     killer = asyncio.create_task(kill_server())
-    result = await run_flow(
-        flow.replace("  - id: after", "  - id: after\n    allowFailure: true"), registry=REGISTRY
-    )
+    result = await run_flow(flow, registry=REGISTRY)
     await killer
     assert result.task_run("victim").state.current is State.FAILED
     assert "the Python fork server stopped during the run" in result.messages("ERROR")
     started = wait_for_pids(pids, 2)
     assert not any(alive(pid) for pid in started)
+
+    after = """
+id: after_the_server_died
+namespace: company.team
+tasks:
+  - id: next
+    type: io.kestra.plugin.scripts.python.Script
+    script: print("a new server runs me")
+"""
+    result = await run_flow(after, registry=REGISTRY)
+    assert result.state is State.SUCCESS
+    assert ran_warm(result)
+    assert "a new server runs me" in result.messages("INFO")
 
 
 def test_the_server_and_its_runs_end_with_the_worker(tmp_path: Path) -> None:
@@ -317,3 +329,84 @@ def test_the_server_and_its_runs_end_with_the_worker(tmp_path: Path) -> None:
 def test_which_command_lines_run_warm(line: str, call: PythonCall | None) -> None:
     interpreters = frozenset({"python", "python3", sys.executable})
     assert parse_python_command(line, interpreters) == call
+
+
+async def test_concurrent_runs_keep_their_own_output_and_directory() -> None:
+    tasks = "\n".join(
+        f"""      - id: py{i}
+        type: io.kestra.plugin.scripts.python.Script
+        script: |
+          import os, time
+          open("mine.txt", "w").write("{i}")
+          time.sleep(0.2)
+          print("task {i} reads", open("mine.txt").read(), os.getpid())"""
+        for i in range(4)
+    )
+    flow = f"""
+id: warm_parallel
+namespace: company.team
+tasks:
+  - id: all
+    type: io.kestra.plugin.core.flow.Parallel
+    tasks:
+{tasks}
+"""
+    result = await run_flow(flow, registry=REGISTRY)
+    assert result.state is State.SUCCESS
+    lines = [line for line in result.messages("INFO") if line.startswith("task ")]
+    assert sorted(line.split(" reads ")[0] for line in lines) == [f"task {i}" for i in range(4)]
+    for line in lines:
+        i, rest = line.removeprefix("task ").split(" reads ")
+        assert rest.split()[0] == i
+    assert len({line.split()[-1] for line in lines}) == 4  # four processes
+
+
+async def test_a_kill_stops_the_warm_script_and_its_children(tmp_path: Path) -> None:
+
+    pids = tmp_path / "pids"
+    source = f"""
+id: killable_warm
+namespace: company.team
+tasks:
+  - id: long
+    type: io.kestra.plugin.scripts.python.Script
+    script: |
+      import os, subprocess, time
+      child = subprocess.Popen(["sleep", "30"])
+      with open("{pids}", "w") as f:
+          f.write(f"{{os.getpid()}} {{child.pid}}")
+      time.sleep(30)
+"""
+    settings = Settings.load({"home": tmp_path, "lease_seconds": 5.0}, environ={})
+    store = open_store(f"sqlite:///{tmp_path / 'headway.db'}")
+    await store.open()
+    repo = FlowRepository(store, REGISTRY, tenant=settings.tenant, local={})
+    engine = Engine(store, settings, registry=REGISTRY, flows=repo)
+    await engine.start()
+    try:
+        flow = parse_flow(source, file="<flow>", task_types=REGISTRY)
+        repo.add_local(flow, source, "<flow>")
+        latest, revision = await repo.latest(flow.namespace, flow.id)
+        execution = await engine.executor.create_execution(latest, revision, {})
+        started = await asyncio.to_thread(wait_for_pids, pids, 2)
+        assert all(alive(pid) for pid in started)
+        await engine.executor.request(execution.id, "kill", {})
+        done = await asyncio.wait_for(engine.wait(execution.id), 10)
+        assert done.current is State.KILLED
+        for _ in range(500):  # the worker may still be stopping it (see test_scripts.py)
+            if not any(alive(pid) for pid in started):
+                break
+            await asyncio.sleep(0.01)
+        assert not any(alive(pid) for pid in started)
+    finally:
+        await engine.stop()
+        await store.close()
+
+
+def test_the_setting_takes_only_a_boolean(tmp_path: Path) -> None:
+
+    for text, value in (("1", True), ("true", True), ("off", False), ("False", False)):
+        loaded = Settings.load({"home": tmp_path}, environ={"HEADWAY_PYTHON_FORK_SERVER": text})
+        assert loaded.python_fork_server is value
+    with pytest.raises(SettingsError, match="python_fork_server: expected true or false"):
+        Settings.load({"home": tmp_path}, environ={"HEADWAY_PYTHON_FORK_SERVER": "maybe"})
