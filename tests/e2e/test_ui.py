@@ -293,6 +293,8 @@ def test_editor_completes_types_and_keys_from_the_schema(page: Page) -> None:
 
     page.goto("/flows/new")
     editor = page.locator("#flow-source")
+    # Completion is attached once the schema has arrived (it can take a while on a busy host).
+    expect(editor).to_have_attribute("aria-autocomplete", "list", timeout=30_000)
     editor.fill("id: typed\nnamespace: demo\ntasks:\n  - id: hello\n    ")
     editor.press("Control+End")
     page.keyboard.type("type: io.kestra.plugin.core.log.Lo")

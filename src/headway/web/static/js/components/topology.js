@@ -20,11 +20,15 @@ export function loadTopology(namespace, id, revision) {
 }
 
 // `states`: task id -> {state, count}; `subflows`: task id -> the execution id its last
-// TaskRun started (an expanded subflow then shows that execution's states).
-export function topology(flow, graph, { states = new Map(), subflows = new Map() } = {}) {
-  const view = graphView(flow, graph, { states, subflows });
+// TaskRun started (an expanded subflow then shows that execution's states); `expanded`: the
+// ids of the subflow tasks to show expanded, kept up to date as they are expanded and
+// collapsed (a page that draws the topology again keeps them open).
+export function topology(flow, graph, {
+  states = new Map(), subflows = new Map(), expanded = new Set(),
+} = {}) {
+  const view = graphView(flow, graph, { states, subflows, expanded });
   const roots = view.branchesOf(null);
-  return h("div", { class: "topology", role: "tree", "aria-label": `Tasks of ${flow.id}` },
+  return h("div", { class: "topology", role: "group", "aria-label": `Tasks of ${flow.id}` },
     SECTIONS.filter((name) => roots.has(name)).map((name) =>
       h("div", { class: `topo-section topo-${name}` },
         name === "tasks" ? null : h("p", { class: "topo-label" }, name),
@@ -51,7 +55,7 @@ export function subflowsByTask(execution) {
   return out;
 }
 
-function graphView(flow, graph, { states, subflows }) {
+function graphView(flow, graph, { states, subflows, expanded }) {
   const tasks = taskIndex(flow);
   const nodes = new Map(graph.nodes.map((n) => [n.id, n]));
   const children = new Map(); // parent id ('' for the flow) -> branch -> nodes, in order
@@ -78,8 +82,7 @@ function graphView(flow, graph, { states, subflows }) {
     const isDag = (parent && /Dag$/.test(parent.type)) ||
       list.some((n) => dependsOn(n.id).length);
     if (isDag) return dag(list);
-    return h("ol", { class: "topo-seq", role: "group" },
-      list.map((n) => h("li", { role: "treeitem" }, node(n))));
+    return h("ol", { class: "topo-seq" }, list.map((n) => h("li", {}, node(n))));
   }
 
   // Tasks that start together: each from the parent, none after another.
@@ -104,7 +107,7 @@ function graphView(flow, graph, { states, subflows }) {
     const data = { task: n.id };
     if (isSubflow(n, task)) {
       return h("div", { class: `topo-node topo-subflow${state}`, dataset: data }, head,
-        subflow(task, subflows.get(n.id)));
+        subflow(task, subflows.get(n.id), expanded, n.id));
     }
     const own = branchesOf(n.id);
     if (!n.flowable || !own.size) {
@@ -148,10 +151,10 @@ function graphView(flow, graph, { states, subflows }) {
     const svg = document.createElementNS(SVG, "svg");
     svg.setAttribute("class", "topo-edges");
     svg.setAttribute("aria-hidden", "true");
-    const box = h("div", { class: "topo-dag", role: "group" }, svg,
+    const box = h("div", { class: "topo-dag", role: "list" }, svg,
       layers.filter(Boolean).map((layer) => h("div", { class: "topo-layer" },
         layer.map((n) => {
-          const el = h("div", { class: "topo-cell", role: "treeitem" }, node(n));
+          const el = h("div", { class: "topo-cell", role: "listitem" }, node(n));
           boxes.set(n.id, el.firstChild);
           return el;
         }))));
@@ -228,34 +231,44 @@ function isSubflow(n, task) {
 
 // A subflow: a link to its flow, and its own topology expanded in place (coloured by the
 // execution it started, on an execution's page).
-function subflow(task, executionId) {
+function subflow(task, executionId, expanded, id) {
   const body = h("div", { class: "topo-sub" });
   const href = `/flows/${enc(task.namespace)}/${enc(task.flowId)}`;
   const button = h("button", { type: "button", class: "small", "aria-expanded": "false" },
     "Expand");
-  button.addEventListener("click", async () => {
-    if (button.getAttribute("aria-expanded") === "true") {
-      button.setAttribute("aria-expanded", "false");
-      button.textContent = "Expand";
-      replace(body);
-      return;
-    }
-    button.disabled = true;
+  let opening = false;
+  async function open() {
+    if (opening) return;
+    opening = true;
+    button.setAttribute("aria-busy", "true");
     try {
       const execution = executionId ? await get(`/executions/${enc(executionId)}`) : null;
       const [flow, graph] = await loadTopology(task.namespace, task.flowId,
         execution ? execution.flowRevision : undefined);
       button.setAttribute("aria-expanded", "true");
       button.textContent = "Collapse";
+      expanded.add(id);
       replace(body, topology(flow, graph, execution ? {
         states: statesByTask(execution), subflows: subflowsByTask(execution),
       } : {}));
     } catch (error) {
       replace(body, h("p", { class: "field-error" }, error.message));
     } finally {
-      button.disabled = false;
+      opening = false;
+      button.removeAttribute("aria-busy");
     }
+  }
+  button.addEventListener("click", () => {
+    if (button.getAttribute("aria-expanded") !== "true") {
+      open();
+      return;
+    }
+    expanded.delete(id);
+    button.setAttribute("aria-expanded", "false");
+    button.textContent = "Expand";
+    replace(body);
   });
+  if (expanded.has(id)) open();
   return [h("p", { class: "topo-label" }, "subflow ", link(href,
     `${task.namespace}.${task.flowId}`), " ", button,
   executionId ? [" ", link(`/executions/${enc(executionId)}`, "its execution")] : null), body];

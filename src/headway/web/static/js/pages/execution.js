@@ -50,6 +50,7 @@ export async function render(main, [id], page) {
   let refollow = () => {};
   let shownRuns = null;
   let topologyPromise = null;
+  const expandedSubflows = new Set();
 
   function update(next) {
     execution = next;
@@ -170,6 +171,7 @@ export async function render(main, [id], page) {
       if (page.alive()) {
         keepFocus(topologyBody, () => replace(topologyBody, topology(flow, graph, {
           states: statesByTask(execution), subflows: subflowsByTask(execution),
+          expanded: expandedSubflows,
         })));
       }
     } catch (error) {

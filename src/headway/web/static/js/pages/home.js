@@ -1,5 +1,6 @@
 // Home: executions by state, over the last day, what is running, what waits for someone's
 // approval, the failures of the last day and the next scheduled runs.
+import { allows, caller } from "../access.js";
 import { enc, get } from "../api.js";
 import { errorBox } from "../app.js";
 import { h, formatDate, link, replace } from "../dom.js";
@@ -24,6 +25,8 @@ export async function render(main, _params, page) {
   const failed = section("failed", "Failures of the last 24 hours");
   const next = section("next", "Next scheduled runs");
   replace(main, h("h1", {}, "Home"), counts, chart, waiting, running, failed, next);
+  const me = await caller();
+  if (!page.alive()) return;
 
   async function load() {
     const since = new Date(Date.now() - 24 * HOUR_MS).toISOString();
@@ -44,7 +47,10 @@ export async function render(main, _params, page) {
     replace(chart, chart.firstChild, overTime(day));
     replace(waiting, waiting.firstChild,
       paused.results.length ? executionsTable(paused.results, {
-        actions: (e) => link(`/executions/${enc(e.id)}?resume=1`, "Review and resume"),
+        // Who may not resume it (a viewer) is offered to look at it.
+        actions: (e) => (allows(me, "runner", e.namespace) ?
+          link(`/executions/${enc(e.id)}?resume=1`, "Review and resume") :
+          link(`/executions/${enc(e.id)}`, "View")),
       }) : h("p", { class: "empty" }, "Nothing waits for anyone."));
     replace(running, running.firstChild,
       active.results.length ? executionsTable(active.results) :
