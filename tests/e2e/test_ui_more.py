@@ -66,6 +66,41 @@ tasks:
     flowId: ui-child
 """
 
+BRANCHES = """\
+id: ui-branches
+namespace: ui.more
+tasks:
+  - id: both
+    type: io.kestra.plugin.core.flow.Parallel
+    tasks:
+      - id: left
+        type: io.kestra.plugin.core.log.Log
+        message: left
+      - id: right
+        type: io.kestra.plugin.core.log.Log
+        message: right
+  - id: pick
+    type: io.kestra.plugin.core.flow.Switch
+    value: a
+    cases:
+      a:
+        - id: on-a
+          type: io.kestra.plugin.core.log.Log
+          message: a
+      b:
+        - id: on-b
+          type: io.kestra.plugin.core.log.Log
+          message: b
+    defaults:
+      - id: other
+        type: io.kestra.plugin.core.log.Log
+        message: other
+    errors:
+      - id: pick-failed
+        type: io.kestra.plugin.core.log.Log
+        message: failed
+"""
+
 FILES = """\
 id: ui-files
 namespace: ui.more
@@ -100,7 +135,7 @@ YAML = {"Content-Type": "application/x-yaml"}
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     require_browser()
     with headway_server(tmp_path_factory.mktemp("ui-more") / "home") as running:
-        for source in (CHILD, PARENT, FILES, MANY_LOGS):
+        for source in (CHILD, PARENT, BRANCHES, FILES, MANY_LOGS):
             created = running.api("POST", "/flows", content=source, headers=YAML)
             assert created.status_code == 200, created.text
         yield running
@@ -165,7 +200,7 @@ def run(server: Server, namespace: str, flow_id: str, **params: Any) -> dict[str
 def box(page: Page, selector: str) -> dict[str, float]:
     found = page.locator(selector).bounding_box()
     assert found is not None, selector
-    return dict(found)
+    return {key: float(found[key]) for key in ("x", "y", "width", "height")}
 
 
 def test_a_dag_shows_its_dependencies_as_lines(page: Page, server: Server) -> None:
@@ -212,6 +247,26 @@ def test_a_dag_shows_its_dependencies_as_lines(page: Page, server: Server) -> No
     shot(page, "flow-subflow-expanded")
     call.get_by_role("button", name="Collapse").click()
     expect(call.locator('.topo-node[data-task="child-log"]')).to_have_count(0)
+
+    # The same lines in the dark theme.
+    page.get_by_role("button", name=re.compile("Switch to the dark theme")).click()
+    expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+    shot(page, "flow-dag-dark")
+
+
+def test_parallel_tasks_side_by_side_and_switch_cases(page: Page) -> None:
+    from playwright.sync_api import expect
+
+    page.goto("/flows/ui.more/ui-branches")
+    both = page.locator('.topo-group[data-task="both"] > .topo-branches')
+    expect(both).to_have_class(re.compile("side"))
+    expect(both.locator("> .topo-branch")).to_have_count(2)
+    left, right = box(page, '[data-task="left"]'), box(page, '[data-task="right"]')
+    assert left["y"] == right["y"] and left["x"] < right["x"]
+    pick = page.locator('.topo-group[data-task="pick"] > .topo-branches > .topo-branch')
+    expect(pick.locator("> .topo-label")).to_have_text(["case a", "case b", "defaults", "errors"])
+    expect(page.locator('.topo-group[data-task="pick"] [data-task="pick-failed"]')).to_be_visible()
+    shot(page, "flow-branches")
 
 
 def test_the_execution_topology_is_coloured_with_its_lines_and_subflow(

@@ -114,7 +114,10 @@ function graphView(flow, graph, { states, subflows, expanded }) {
       return h("div", { class: `topo-node${state}`, dataset: data }, head);
     }
     const parts = [];
-    for (const [name, list] of own) {
+    // A group's own errors and finally come after its branches.
+    const last = (name) => (name === "errors" || name === "finally" ? 1 : 0);
+    const ordered = [...own].sort(([a], [b]) => last(a) - last(b));
+    for (const [name, list] of ordered) {
       if (parallel(n, list) && !/Dag$/.test(n.type)) {
         for (const child of list) parts.push([null, branch(n, name, [child])]);
       } else {
