@@ -275,3 +275,34 @@ async def test_waiting_for_an_execution_scheduled_for_later_is_refused(api: Api)
     )
     assert scheduled.status_code == 200
     assert scheduled.json()["state"]["current"] == "CREATED"
+
+
+DEEP_YAML = "id: deep\nnamespace: demo\ntasks: " + "[" * 10_000 + "]" * 10_000 + "\n"
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("POST", "/api/v1/flows"), ("PUT", "/api/v1/flows/demo/deep")],
+)
+async def test_yaml_nested_too_deeply_is_an_invalid_flow(api: Api, method: str, path: str) -> None:
+    response = await api.client.request(
+        method, path, content=DEEP_YAML, headers={"Content-Type": "application/x-yaml"}
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["problems"][0]["message"] == "the YAML nests too deeply"
+
+
+async def test_validate_reports_yaml_nested_too_deeply(api: Api) -> None:
+    response = await api.client.post(
+        "/api/v1/flows/validate", content=DEEP_YAML, headers={"Content-Type": "application/x-yaml"}
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()[0]["problems"][0]["message"] == "the YAML nests too deeply"
+
+
+async def test_apply_reports_yaml_nested_too_deeply(api: Api) -> None:
+    response = await api.client.post(
+        "/api/v1/flows/apply", json={"flows": [{"source": DEEP_YAML, "file": "deep.yaml"}]}
+    )
+    assert response.status_code == 422, response.text
+    assert "the YAML nests too deeply" in response.json()["message"]

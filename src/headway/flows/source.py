@@ -226,11 +226,14 @@ def _compose(source: str, file: str | None) -> tuple[Node | None, list[Problem]]
 def load_yaml(source: str, *, file: str | None = None) -> tuple[Any, SourceMap, list[Problem]]:
     """Parse one YAML document: its data, its source map, and any problems found."""
     smap = SourceMap(file=file)
-    node, problems = _compose(source, file)
-    if problems:
-        return None, smap, problems
-    if node is None:
-        return None, smap, []
-    builder = _Builder(smap)
-    data = builder.build(node, ())
+    try:
+        node, problems = _compose(source, file)
+        if problems:
+            return None, smap, problems
+        if node is None:
+            return None, smap, []
+        builder = _Builder(smap)
+        data = builder.build(node, ())
+    except RecursionError:
+        return None, smap, [Problem("the YAML nests too deeply", Location((), file))]
     return data, smap, builder.problems

@@ -131,7 +131,7 @@ def _documents(text: str) -> list[str]:
 def _mapping(source: str) -> dict[str, Any]:
     try:
         data = yaml.safe_load(source)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, RecursionError):
         return {}
     return data if isinstance(data, dict) else {}
 
