@@ -7,11 +7,14 @@ const ROLES = ["viewer", "runner", "editor", "admin"];
 
 let asked = null;
 
-// The caller, read once (again after signing in or out: `forgetCaller`). A server that
-// cannot tell leaves every action shown, for the API to refuse.
+// The caller, read once (again after signing in or out: `forgetCaller`). When the server
+// cannot tell (an error, not signed in yet), every action shows, for the API to refuse, and
+// the next page asks again.
 export function caller() {
-  asked = asked || get("/me").catch(() => ({ name: "", grants: [{ role: "admin",
-    namespace: "" }] }));
+  asked = asked || get("/me").catch(() => {
+    asked = null;
+    return { name: "", grants: [{ role: "admin", namespace: "" }] };
+  });
   return asked;
 }
 

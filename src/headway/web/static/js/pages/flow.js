@@ -9,15 +9,16 @@ import { formDialog } from "../components/dialog.js";
 import { openExecuteDialog } from "../components/execute-dialog.js";
 import { sideBySide, unified } from "../components/diff.js";
 import { tabs } from "../components/tabs.js";
-import { loadTopology, topology } from "../components/topology.js";
+import { topology } from "../components/topology.js";
 import { triggersPanel } from "../components/triggers.js";
 import { yamlView } from "../components/yaml.js";
 
 export async function render(main, [namespace, id], page) {
   const base = `/flows/${enc(namespace)}/${enc(id)}`;
-  const [[flow, graph], may] = await Promise.all([loadTopology(namespace, id),
-    permissions(namespace)]);
+  const [flow, may] = await Promise.all([get(base), permissions(namespace)]);
   if (!page.alive()) return;
+  const graph = get(`${base}/graph`, { revision: flow.revision });
+  graph.catch(() => {}); // shown by the Topology tab, when it is opened
   // Actions the caller's role does not allow on this namespace are not shown.
   const execute = may.run ? h("button", { type: "button", class: "primary", id: "execute",
     onClick: () => openExecuteDialog(flow) }, "Execute") : null;
@@ -36,13 +37,21 @@ export async function render(main, [namespace, id], page) {
         execute)),
     flow.description ? h("p", { class: "lead" }, flow.description) : null,
     tabs([
-      ["Topology", () => h("div", { class: "panel" }, topology(flow, graph))],
+      ["Topology", () => topologyPanel(flow, graph)],
       ["Source", () => yamlView(flow.source)],
       ["Triggers", () => triggersPanel(flow, page, may)],
       ["Revisions", () => revisions(namespace, id, flow, page, may)],
       ["Executions", () => executions(namespace, id, page)],
     ], page.query.get("tab")));
   if (page.query.get("execute") && may.run) openExecuteDialog(flow);
+}
+
+// The topology once the graph has arrived (or why it could not be drawn).
+function topologyPanel(flow, graph) {
+  const panel = h("div", { class: "panel" }, h("p", { class: "muted" }, "Loading…"));
+  graph.then((found) => replace(panel, topology(flow, found)))
+    .catch((error) => replace(panel, errorBox(error)));
+  return panel;
 }
 
 function remove(flow) {
