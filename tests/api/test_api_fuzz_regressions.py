@@ -306,3 +306,14 @@ async def test_apply_reports_yaml_nested_too_deeply(api: Api) -> None:
     )
     assert response.status_code == 422, response.text
     assert "the YAML nests too deeply" in response.json()["message"]
+
+
+async def test_a_namespace_file_path_too_long_is_a_bad_request(api: Api) -> None:
+    path = "a/" * 3000 + "f.txt"
+    response = await api.client.post(
+        "/api/v1/namespaces/demo/files",
+        params={"path": path},
+        files={"fileContent": ("f.txt", b"x")},
+    )
+    assert response.status_code == 400, response.text
+    assert response.json()["message"].endswith("File name too long")

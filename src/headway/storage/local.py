@@ -70,7 +70,7 @@ class LocalStorage(Storage):
 
     async def exists(self, tenant: str, uri: str) -> bool:
         path = self.path_of(tenant, uri)
-        return await asyncio.to_thread(path.is_file)
+        return await _io(uri, path.is_file)  # a name too long is a StorageError
 
     async def delete(self, tenant: str, uri: str) -> bool:
         path = self.path_of(tenant, uri)
