@@ -163,6 +163,10 @@ class Server:
                     else:
                         self.hung_up(key.fileobj)  # type: ignore[arg-type]
                 self.reap()
+                if self.spare is None and not self.children:
+                    # The next request's child is forked while no run needs the CPU (on a
+                    # small machine the fork would slow the run just started).
+                    self.fork_spare()
         finally:
             for pid in self.children:
                 _kill_group(pid)
@@ -195,8 +199,6 @@ class Server:
         conn.setblocking(False)
         self.selector.register(conn, selectors.EVENT_READ, "conn")
         _send(conn, {"pid": pid})
-        # The next request's child is forked now, while nobody waits for it.
-        self.fork_spare()
 
     def fork_spare(self) -> None:
         """Fork the child that will run the next request: already in its own session, it
