@@ -548,6 +548,10 @@ def test_a_viewer_sees_no_action_it_cannot_use(
         expect(viewer.get_by_label("Select all")).to_have_count(0)
         viewer.goto("/namespaces/demo?tab=KV")
         expect(viewer.get_by_role("button", name="New key")).to_have_count(0)
+        # The editor, reached by its address: read only, without Save.
+        viewer.goto("/flows/demo/hello/edit")
+        expect(viewer.locator("#flow-source")).to_have_attribute("readonly", "")
+        expect(viewer.get_by_role("button", name="Save")).to_have_count(0)
     finally:
         close_page(viewer)
 

@@ -1,5 +1,6 @@
 // The YAML editor: a textarea with line numbers, validated as you type through
 // POST /flows/validate (each problem marked at its line), saved with POST (new) or PUT.
+import { permissions } from "../access.js";
 import { enc, get, request } from "../api.js";
 import { navigate, notify } from "../app.js";
 import { h, link, replace } from "../dom.js";
@@ -25,15 +26,20 @@ const DELAY_MS = 300;
 export async function render(main, params, page) {
   const [namespace, id] = params;
   const editing = Boolean(id);
-  const source = editing ?
-    (await get(`/flows/${enc(namespace)}/${enc(id)}`)).source : TEMPLATE;
+  const [source, may] = await Promise.all([editing ?
+    get(`/flows/${enc(namespace)}/${enc(id)}`).then((flow) => flow.source) : TEMPLATE,
+  permissions(editing ? namespace : null)]);
   if (!page.alive()) return;
 
   const editor = yamlEditor(source);
   const status = h("span", { class: "validation-status", id: "validation-status",
     role: "status" }, "");
   const problems = h("ul", { class: "problems", id: "problems", "aria-label": "Problems" });
-  const save = h("button", { type: "button", class: "primary", id: "save" }, "Save");
+  // Without the editor role (on this namespace, or anywhere for a new flow) the source is
+  // read only and there is no Save.
+  const save = h("button", { type: "button", class: "primary", id: "save",
+    hidden: !may.edit }, "Save");
+  if (!may.edit) editor.textarea.readOnly = true;
   replace(main,
     h("div", { class: "page-head" },
       h("div", {},
@@ -45,8 +51,10 @@ export async function render(main, params, page) {
         editing ? h("a", { href: `/flows/${enc(namespace)}/${enc(id)}`, "data-link": true,
           class: "button" }, "Cancel") : null,
         save)),
-    h("p", { class: "hint" }, "Ctrl+S saves, Ctrl+Space suggests. Tab indents; press Escape, " +
-      "then Tab, to leave the editor."),
+    may.edit ? h("p", { class: "hint" }, "Ctrl+S saves, Ctrl+Space suggests. Tab indents; " +
+      "press Escape, then Tab, to leave the editor.") :
+      h("p", { class: "alert info" }, "Your role cannot change flows here: the source is " +
+        "read only."),
     editor.element, problems);
 
   let timer = null;
@@ -97,6 +105,7 @@ export async function render(main, params, page) {
   page.onLeave(() => clearTimeout(timer));
 
   async function doSave() {
+    if (!may.edit) return;
     clearTimeout(timer);
     save.disabled = true;
     try {
@@ -179,7 +188,7 @@ function yamlEditor(source) {
       escaped = true;
       return;
     }
-    if (event.key === "Tab" && !escaped && !event.shiftKey) {
+    if (event.key === "Tab" && !escaped && !event.shiftKey && !textarea.readOnly) {
       event.preventDefault();
       textarea.setRangeText("  ", textarea.selectionStart, textarea.selectionEnd, "end");
       textarea.dispatchEvent(new Event("input"));
