@@ -180,8 +180,10 @@ function setUp() {
     event.preventDefault();
     navigate(a.getAttribute("href"));
   });
-  // Back or Forward has already changed the address: a refused leave puts it back.
+  // Back or Forward has already changed the address: a refused leave puts it back. A link
+  // to a place in the page (the skip link: only the hash changes) is no new page.
   addEventListener("popstate", () => {
+    if (location.pathname + location.search === shownUrl.replace(/#.*$/, "")) return;
     if (leaveGuard && !leaveGuard()) {
       history.pushState(null, "", shownUrl);
       return;
