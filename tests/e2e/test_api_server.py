@@ -734,6 +734,10 @@ def test_webhooks(api: httpx.Client) -> None:
     for wrong in ("scheduled/wrong-key", "nope/the-key", "answering/the-key"):
         check(api.post(f"{base}/{wrong}", json={}), 404, "no webhook matches")
     check(api.post("/executions/webhook/other/scheduled/the-key"), 404, "no webhook matches")
+    hook = {"namespace": "api.triggers", "flowId": "scheduled", "triggerId": "hook"}
+    check(api.put("/triggers", json={**hook, "disabled": True}), 200)
+    check(api.post(f"{base}/scheduled/the-key", json={}), 404, "no webhook matches")
+    check(api.put("/triggers", json={**hook, "disabled": False}), 200)
     too_big = b"x" * (10 * 1024 * 1024 + 1)
     check(api.post(f"{base}/scheduled/the-key", content=too_big), 413, "larger than")
 
