@@ -156,9 +156,9 @@ class ForkServer:
         return process.pid if process is not None and process.poll() is None else None
 
     @property
-    def socket_path(self) -> str:
-        assert self._directory is not None
-        return os.path.join(self._directory, "socket")
+    def socket_path(self) -> str | None:
+        directory = self._directory
+        return None if directory is None else os.path.join(directory, "socket")
 
     def start(self) -> None:
         """Start the server unless it runs (blocking: call it in a thread)."""
@@ -166,7 +166,7 @@ class ForkServer:
             if self._process is not None and self._process.poll() is None:
                 return
             self._stop_locked()
-            self._directory = tempfile.mkdtemp(prefix="headway-forkserver-")
+            directory = self._directory = tempfile.mkdtemp(prefix="headway-forkserver-")
             # Headway's own settings may hold credentials: never in a script's reach.
             env = {k: v for k, v in os.environ.items() if not k.startswith("HEADWAY_")}
             source_root = str(Path(headway.__file__).resolve().parent.parent)
@@ -174,11 +174,11 @@ class ForkServer:
                 [source_root, *filter(None, [env.get("PYTHONPATH")])]
             )
             process = subprocess.Popen(
-                [sys.executable, "-m", "headway.runners.fork_server_main", self.socket_path],
+                [sys.executable, "-m", "headway.runners.fork_server_main", f"{directory}/socket"],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 env=env,
-                cwd=self._directory,
+                cwd=directory,
                 start_new_session=True,
             )
             self._process = process
@@ -214,11 +214,14 @@ class ForkServer:
         for attempt in range(2):
             if self.pid is None:
                 await asyncio.to_thread(self.start)
+            path = self.socket_path
             sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             sock.setblocking(False)
             try:
-                await loop.sock_connect(sock, self.socket_path)
-            except (FileNotFoundError, ConnectionRefusedError, AssertionError):
+                if path is None:
+                    raise FileNotFoundError("the server was stopped")
+                await loop.sock_connect(sock, path)
+            except (FileNotFoundError, ConnectionRefusedError):
                 sock.close()
                 if attempt:
                     raise ForkServerError("the Python fork server does not answer") from None
@@ -245,11 +248,10 @@ class ForkServer:
         transports: list[asyncio.ReadTransport] = []
         try:
             body = json.dumps(call.request(cwd, env)).encode()
-            sock.setblocking(True)
-            sock.settimeout(10)
             try:
+                # Four bytes into a new connection's empty buffer: never blocks.
                 socket.send_fds(sock, [HEADER.pack(len(body))], [out_w, err_w])
-                sock.sendall(body)
+                await loop.sock_sendall(sock, body)
             except OSError as exc:
                 raise ForkServerError(
                     f"the Python fork server did not take the run: {exc}"
@@ -257,7 +259,6 @@ class ForkServer:
             finally:
                 os.close(out_w)
                 os.close(err_w)
-            sock.setblocking(False)
             replies = _Replies(sock)
             started = await replies.next()
             if "pid" not in started:
