@@ -1,12 +1,10 @@
 """More of the web UI in headless Chromium against a real `headway server`: a Dag's
 dependencies drawn as lines from the flow graph, subflows expanded in place, an execution's
 files previewed and downloaded, labels removed, the editor guarding Back, 10,000 log lines,
-the keyboard on the main pages, and what a viewer's token hides. Screenshots go to
-tests/e2e/screenshots/."""
+the keyboard on the main pages. Screenshots go to tests/e2e/screenshots/."""
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections.abc import Iterator
@@ -15,8 +13,15 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .conftest import Cli
-from .ui_support import SCREENSHOTS, Server, chromium_path, headway_server, require_browser
+from .ui_support import (
+    Server,
+    chromium_path,
+    close_page,
+    headway_server,
+    open_page,
+    require_browser,
+    shot,
+)
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -153,39 +158,11 @@ def browser(server: Server) -> Iterator[Browser]:
             launched.close()
 
 
-def open_page(browser: Browser, url: str, token: str | None = None) -> Page:
-    context = browser.new_context(
-        base_url=url, viewport={"width": 1280, "height": 900}, color_scheme="light"
-    )
-    context.set_default_timeout(15_000)
-    if token:
-        context.add_init_script(f"localStorage.setItem('headway.token', {json.dumps(token)})")
-    opened = context.new_page()
-    errors: list[str] = []
-    opened.on("pageerror", lambda error: errors.append(str(error)))
-    setattr(opened, "js_errors", errors)  # noqa: B010
-    return opened
-
-
-def close_page(page: Page) -> None:
-    errors: list[str] = getattr(page, "js_errors")  # noqa: B009
-    page.context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
-
-
 @pytest.fixture
 def page(browser: Browser, server: Server) -> Iterator[Page]:
     opened = open_page(browser, server.url)
     yield opened
     close_page(opened)
-
-
-def shot(page: Page, name: str, *, full_page: bool = True) -> None:
-    """The page's screenshot (only the window with a dialog open: its backdrop covers only
-    the window)."""
-    SCREENSHOTS.mkdir(exist_ok=True)
-    page.evaluate("window.scrollTo(0, 0)")
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
 
 
 def run(server: Server, namespace: str, flow_id: str, **params: Any) -> dict[str, Any]:
@@ -519,74 +496,3 @@ def test_keyboard_on_the_execution_and_flow_pages(page: Page, server: Server) ->
         page.keyboard.press("Tab")
         order.append(page.evaluate("document.activeElement.textContent"))
     assert order == ["Headway", "Home", "Flows", "Executions", "Namespaces"], order
-
-
-@pytest.fixture(scope="module")
-def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, dict[str, str]]]:
-    require_browser()
-    home = tmp_path_factory.mktemp("ui-roles") / "home"
-    secrets = {}
-    for role, namespace in (("admin", "*"), ("viewer", "*"), ("runner", "demo")):
-        created = Cli(home).run(
-            "tokens", "create", "--role", role, "--namespace", namespace, "--json"
-        )
-        assert created.returncode == 0, created.stderr
-        secrets[role] = json.loads(created.stdout)["token"]
-    with headway_server(home, env={"HEADWAY_AUTH": "tokens"}) as running:
-        yield running, secrets
-
-
-def test_a_viewer_sees_no_action_it_cannot_use(
-    browser: Browser, secured: tuple[Server, dict[str, str]]
-) -> None:
-    from playwright.sync_api import expect
-
-    server, secrets = secured
-    admin = {"Authorization": f"Bearer {secrets['admin']}"}
-    paused = server.api("POST", "/executions/demo/approval", headers=admin, params={"wait": "true"})
-    assert paused.json()["state"]["current"] == "PAUSED", paused.text
-    execution_id = paused.json()["id"]
-
-    viewer = open_page(browser, server.url, secrets["viewer"])
-    try:
-        viewer.goto("/flows/demo/hello")
-        expect(viewer.locator("h1")).to_contain_text("hello")
-        for name in ("Execute", "Delete"):
-            expect(viewer.get_by_role("button", name=name)).to_have_count(0)
-        expect(viewer.get_by_role("link", name="Edit")).to_have_count(0)
-        shot(viewer, "viewer-flow")
-        viewer.goto(f"/executions/{execution_id}")
-        expect(viewer.locator("#execution-state")).to_have_text("PAUSED")
-        for name in ("Kill", "Resume", "Pause", "Restart", "Replay", "Labels", "State"):
-            expect(viewer.get_by_role("button", name=name, exact=True)).to_have_count(0)
-        expect(viewer.locator("#resume")).to_be_hidden()
-        expect(viewer.locator("#eval-expression")).to_have_count(0)
-        expect(viewer.locator("#logs")).to_be_visible()
-        shot(viewer, "viewer-execution")
-        viewer.goto("/flows")
-        expect(viewer.get_by_role("link", name="hello", exact=True)).to_be_visible()
-        expect(viewer.get_by_role("link", name="New flow")).to_have_count(0)
-        viewer.goto("/executions")
-        expect(viewer.locator("table.executions tbody tr").first).to_be_visible()
-        expect(viewer.get_by_label("Select all")).to_have_count(0)
-        viewer.goto("/namespaces/demo?tab=KV")
-        expect(viewer.get_by_role("button", name="New key")).to_have_count(0)
-        # The editor, reached by its address: read only, without Save.
-        viewer.goto("/flows/demo/hello/edit")
-        expect(viewer.locator("#flow-source")).to_have_attribute("readonly", "")
-        expect(viewer.get_by_role("button", name="Save")).to_have_count(0)
-    finally:
-        close_page(viewer)
-
-    # A runner of demo runs and acts there, but does not edit.
-    runner = open_page(browser, server.url, secrets["runner"])
-    try:
-        runner.goto("/flows/demo/hello")
-        expect(runner.get_by_role("button", name="Execute")).to_be_visible()
-        expect(runner.get_by_role("link", name="Edit")).to_have_count(0)
-        expect(runner.get_by_role("button", name="Delete")).to_have_count(0)
-        runner.goto(f"/executions/{execution_id}")
-        expect(runner.get_by_role("button", name="Kill")).to_be_visible()
-        expect(runner.locator("#resume")).to_be_visible()
-    finally:
-        close_page(runner)

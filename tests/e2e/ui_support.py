@@ -3,21 +3,26 @@ as a subprocess on a free port with its own HEADWAY_HOME and the example flows."
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
 import subprocess
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 
 from .conftest import Cli
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
 
 CHROMIUM = "/usr/bin/chromium"
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -101,3 +106,37 @@ def _wait_healthy(server: Server, timeout: float = 30) -> None:
             pass
         time.sleep(0.1)
     raise AssertionError(f"headway server not healthy at {server.url} after {timeout} s")
+
+
+# The JavaScript errors of each page opened by open_page.
+_PAGE_ERRORS: weakref.WeakKeyDictionary[Page, list[str]] = weakref.WeakKeyDictionary()
+
+
+def open_page(browser: Browser, url: str, token: str | None = None) -> Page:
+    """A page of its own context (light theme, 1280x900) at `url`, signed in with `token`
+    (kept as the UI keeps it); its JavaScript errors are checked by `close_page`."""
+    context = browser.new_context(
+        base_url=url, viewport={"width": 1280, "height": 900}, color_scheme="light"
+    )
+    context.set_default_timeout(15_000)
+    if token:
+        context.add_init_script(f"localStorage.setItem('headway.token', {json.dumps(token)})")
+    opened = context.new_page()
+    errors: list[str] = []
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    _PAGE_ERRORS[opened] = errors
+    return opened
+
+
+def close_page(page: Page) -> None:
+    errors = _PAGE_ERRORS.pop(page, [])
+    page.context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+def shot(page: Page, name: str, *, full_page: bool = True) -> None:
+    """The page's screenshot (only the window with a dialog open: its backdrop covers only
+    the window)."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
