@@ -10,7 +10,8 @@ from fastapi import Request
 from starlette.datastructures import UploadFile
 
 from headway.api.errors import ApiError
-from headway.storage import FileUpload
+from headway.storage import FileUpload, StorageError
+from headway.storage.uris import checked_namespace
 
 # The largest request body read into memory for inputs (uploads included).
 MAX_INPUTS_BYTES = 100 * 1024 * 1024
@@ -102,3 +103,12 @@ def later(now: datetime, duration: timedelta, what: str) -> datetime:
         return now + duration
     except OverflowError:
         raise ValueError(f"{what} ends after the year 9999") from None
+
+
+def valid_namespace(namespace: str) -> str:
+    """``namespace`` if it is a valid name (``company.team``), else a 422 naming the path
+    parameter."""
+    try:
+        return checked_namespace(namespace)
+    except StorageError as exc:
+        raise ApiError(422, f"path parameter 'namespace': {exc.message}") from None

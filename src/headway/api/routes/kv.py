@@ -10,24 +10,15 @@ from fastapi import APIRouter, Depends, Header, Request, Response
 from headway.api import audit
 from headway.api.context import ServerContext, get_ctx
 from headway.api.errors import ApiError
-from headway.api.requests import JSON_OR_TEXT_BODY, TOO_DEEP, later
+from headway.api.requests import JSON_OR_TEXT_BODY, TOO_DEEP, later, valid_namespace
 from headway.durations import parse_duration
 from headway.errors import NotFoundError
 from headway.execution import iso, utcnow
 from headway.plugins.core.kv_types import check_key
-from headway.storage import StorageError
-from headway.storage.uris import checked_namespace
 from headway.store.base import KVEntry
 
 router = APIRouter(tags=["kv"])
 Ctx = Annotated[ServerContext, Depends(get_ctx)]
-
-
-def _namespace(namespace: str) -> str:
-    try:
-        return checked_namespace(namespace)
-    except StorageError as exc:
-        raise ApiError(422, f"path parameter 'namespace': {exc.message}") from None
 
 
 def _key(key: str) -> str:
@@ -94,7 +85,7 @@ async def put_kv(
             expires = later(now, parse_duration(ttl), f"'{ttl}'")
         except ValueError as exc:
             raise ApiError(422, f"header 'ttl': {exc}") from None
-    old = await ctx.store.kv_get(ctx.tenant, _namespace(namespace), _key(key), now)
+    old = await ctx.store.kv_get(ctx.tenant, valid_namespace(namespace), _key(key), now)
     await ctx.store.kv_put(KVEntry(ctx.tenant, namespace, key, value, expires, now))
     before = audit.kv_value(key, old.value) if old is not None else None
     after = audit.kv_value(key, value)
