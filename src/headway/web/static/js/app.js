@@ -65,7 +65,15 @@ async function route() {
     try {
       await module.render(main, match.slice(1).map(decodeURIComponent), page);
     } catch (error) {
-      if (page.alive()) replace(main, h("h1", {}, "Error"), errorBox(error));
+      // Not signed in: the Sign in dialog is open, and the page is read again after it.
+      if (page.alive() && error.status === 401) {
+        replace(main, h("h1", {}, "Sign in"),
+          h("p", { class: "muted" }, "This server asks for an API token to show this page."),
+          h("button", { type: "button", class: "primary", onClick: () =>
+            askForToken(error.message) }, "Sign in"));
+      } else if (page.alive()) {
+        replace(main, h("h1", {}, "Error"), errorBox(error));
+      }
     }
     if (page.alive() && document.activeElement === document.body) {
       main.focus({ preventScroll: true });
