@@ -71,6 +71,19 @@ tasks:
     flowId: ui-child
 """
 
+SLOW_PARENT = """\
+id: ui-parent-slow
+namespace: ui.more
+tasks:
+  - id: call
+    type: io.kestra.plugin.core.flow.Subflow
+    namespace: ui.more
+    flowId: ui-child
+  - id: wait
+    type: io.kestra.plugin.core.flow.Sleep
+    duration: PT2S
+"""
+
 BRANCHES = """\
 id: ui-branches
 namespace: ui.more
@@ -140,7 +153,7 @@ YAML = {"Content-Type": "application/x-yaml"}
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     require_browser()
     with headway_server(tmp_path_factory.mktemp("ui-more") / "home") as running:
-        for source in (CHILD, PARENT, BRANCHES, FILES, MANY_LOGS):
+        for source in (CHILD, PARENT, SLOW_PARENT, BRANCHES, FILES, MANY_LOGS):
             created = running.api("POST", "/flows", content=source, headers=YAML)
             assert created.status_code == 200, created.text
         yield running
@@ -268,6 +281,29 @@ def test_the_execution_topology_is_coloured_with_its_lines_and_subflow(
     )
     expect(call.get_by_role("link", name="its execution")).to_be_visible()
     shot(page, "execution-dag-topology")
+
+
+def test_an_expanded_subflow_stays_expanded_while_the_execution_goes_on(
+    page: Page, server: Server
+) -> None:
+    from playwright.sync_api import expect
+
+    started = server.api("POST", "/executions/ui.more/ui-parent-slow")
+    assert started.status_code == 200, started.text
+    page.goto(f"/executions/{started.json()['id']}")
+    page.get_by_role("tab", name="Topology").click()
+    call = page.locator('.topo-subflow[data-task="call"]')
+    expect(call).to_have_class(re.compile("state-success"))
+    expect(page.locator("#execution-state")).to_have_text("RUNNING")
+    call.get_by_role("button", name="Expand").click()
+    expect(call.locator('.topo-node[data-task="child-log"]')).to_have_class(
+        re.compile("state-success")
+    )
+    # The topology is drawn again as `wait` ends: the subflow is still expanded.
+    expect(page.locator("#execution-state")).to_have_text("SUCCESS")
+    expect(page.locator('.topo-node[data-task="wait"]')).to_have_class(re.compile("state-success"))
+    expect(call.get_by_role("button", name="Collapse")).to_be_visible()
+    expect(call.locator('.topo-node[data-task="child-log"]')).to_be_visible()
 
 
 def test_output_files_are_previewed_and_downloaded(
