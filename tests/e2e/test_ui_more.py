@@ -532,3 +532,61 @@ def test_keyboard_on_the_execution_and_flow_pages(page: Page, server: Server) ->
         page.keyboard.press("Tab")
         order.append(page.evaluate("document.activeElement.textContent"))
     assert order == ["Headway", "Home", "Flows", "Executions", "Namespaces"], order
+
+
+def focus_walk(page: Page, steps: int) -> list[str]:
+    """What Tab reaches, `steps` times: each element's id, or else its text."""
+    reached = []
+    for _ in range(steps):
+        page.keyboard.press("Tab")
+        reached.append(
+            page.evaluate("document.activeElement.id || document.activeElement.textContent")
+        )
+    return reached
+
+
+def test_keyboard_on_the_lists_and_a_namespace(page: Page) -> None:
+    from playwright.sync_api import expect
+
+    # Flows: from the page, New flow then the search form; Enter in a field searches.
+    page.goto("/flows")
+    expect(page.locator("table")).to_be_visible()
+    assert focus_walk(page, 4) == ["New flow", "flows-namespace", "flows-q", "Search"]
+    page.locator("#flows-q").focus()
+    page.keyboard.type("greets")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/flows\?.*q=greets"))
+    expect(page.locator("tbody tr")).to_have_count(1)
+
+    # Executions: Enter in the Flow field filters.
+    page.goto("/executions")
+    page.get_by_label("Flow").focus()
+    page.keyboard.type("hello")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"flowId=hello"))
+
+    # A namespace: arrows reach the KV tab; the New key dialog saves with Enter and closes
+    # with Escape, the focus back on its opener each time.
+    page.goto("/namespaces/demo")
+    page.get_by_role("tab", name="Flows").focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    expect(page.get_by_role("tab", name="KV")).to_be_focused()
+    new_key = page.get_by_role("button", name="New key")
+    new_key.focus()
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_label("Key")).to_be_focused()
+    page.keyboard.type("by-keyboard")
+    page.keyboard.press("Tab")
+    page.keyboard.type('"typed"')
+    dialog.get_by_label("Key").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator('tr[data-key="by-keyboard"]')).to_be_visible()
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    new_key.focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("dialog")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    expect(new_key).to_be_focused()
