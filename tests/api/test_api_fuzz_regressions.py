@@ -317,3 +317,25 @@ async def test_a_namespace_file_path_too_long_is_a_bad_request(api: Api) -> None
     )
     assert response.status_code == 400, response.text
     assert response.json()["message"].endswith("File name too long")
+
+
+async def test_a_namespace_file_path_nested_too_deeply_is_a_bad_request(api: Api) -> None:
+    response = await api.client.post(
+        "/api/v1/namespaces/demo/files",
+        params={"path": "d/" * 1500 + "f.txt"},
+        files={"fileContent": ("f.txt", b"x")},
+    )
+    assert response.status_code == 400, response.text
+    assert response.json()["message"].endswith("the path nests too deeply")
+
+
+async def test_a_file_input_named_too_deeply_is_an_invalid_input(api: Api) -> None:
+    await api.create_flow(
+        "id: upload\nnamespace: demo\ninputs:\n  - id: f\n    type: FILE\n"
+        "tasks:\n  - id: l\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n"
+    )
+    response = await api.client.post(
+        "/api/v1/executions/demo/upload", files={"f": ("d/" * 1500 + "x", b"x")}
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["message"].endswith("the path nests too deeply")

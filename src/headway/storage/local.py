@@ -127,6 +127,8 @@ async def _io(uri: str, work: Callable[[], T]) -> T:
         raise FileNotFoundInStorage(f"no file {uri} in internal storage") from None
     except OSError as exc:
         raise StorageError(f"{uri}: {exc.strerror or exc}") from exc
+    except RecursionError:  # pathlib's mkdir(parents=True) recurses once per directory
+        raise StorageError(f"{uri}: the path nests too deeply") from None
 
 
 def _regular(path: Path) -> Path:
