@@ -169,12 +169,15 @@ class ForkServer:
             directory = self._directory = tempfile.mkdtemp(prefix="headway-forkserver-")
             # Headway's own settings may hold credentials: never in a script's reach.
             env = {k: v for k, v in os.environ.items() if not k.startswith("HEADWAY_")}
+            # Where this worker imports Headway from, appended (never before the standard
+            # library) in case the interpreter would not find it on its own.
             source_root = str(Path(headway.__file__).resolve().parent.parent)
-            env["PYTHONPATH"] = os.pathsep.join(
-                [source_root, *filter(None, [env.get("PYTHONPATH")])]
+            bootstrap = (
+                f"import sys; sys.path.append({source_root!r}); "
+                "from headway.runners.fork_server_main import main; main()"
             )
             process = subprocess.Popen(
-                [sys.executable, "-m", "headway.runners.fork_server_main", f"{directory}/socket"],
+                [sys.executable, "-c", bootstrap, f"{directory}/socket"],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 env=env,

@@ -1,5 +1,5 @@
-"""The warm Python interpreter: a fork server, run as ``python -m
-headway.runners.fork_server_main SOCKET``.
+"""The warm Python interpreter: a fork server, run by :mod:`headway.runners.fork_server` as
+``python -c "...; main()" SOCKET``.
 
 It imports the modules scripts commonly use once, then listens on the Unix socket ``SOCKET``.
 Each connection asks for one Python run: a JSON request (the working directory, the
