@@ -68,6 +68,15 @@ def _schedule(r: dict[str, Any]) -> list[str]:
         f"| executions expected / created / missing / doubled | {r['expected']} / {r['fired']} "
         f"/ {r['missing']} / {r['doubled']} |",
         f"| delay p50 / p99 / max (ms) | {_ms(r)} |",
+        *(
+            [
+                "| created 100 ms late or more (second of the window: delay ms) | "
+                + ", ".join(f"{at}: {ms}" for at, ms in r["late"])
+                + " |"
+            ]
+            if r.get("late")
+            else []
+        ),
         f"| target: {TARGETS['schedule']} | {_verdict(ok)} |",
     ]
 

@@ -287,6 +287,10 @@ def schedule(quick: bool, env: dict[str, str], log: Path) -> dict[str, Any]:
         "doubled": len(window) - len(dates),
         **summary_ms([s for _, s in window]),
         "min_ms": round(min((s for _, s in window), default=0) * 1000, 2),
+        # (seconds into the window, delay in ms) of each execution created 100 ms late or more
+        "late": [
+            [round((d - first).total_seconds()), round(s * 1000)] for d, s in window if s >= 0.1
+        ],
     }
 
 
