@@ -115,7 +115,7 @@ EXPECTED_INDEXES = {
     "timers_by_due_at": ("timers", "btree (due_at)"),
     "timers_by_execution": ("timers", "btree (execution_id)"),
     "logs_by_execution": ("logs", "btree (execution_id, id)"),
-    "logs_by_time": ("logs", "btree (tenant, \"timestamp\")"),
+    "logs_by_time": ("logs", 'btree (tenant, "timestamp")'),
     "audit_log_by_time": ("audit_log", "btree (tenant, at)"),
 }
 
