@@ -46,6 +46,11 @@ class Workspace(ABC):
         directory; raise :class:`FileNameError` for a name that escapes it."""
 
     @abstractmethod
+    async def make_directory(self, name: str) -> None:
+        """Create the directory ``name`` (and its parents), relative to the working
+        directory; raise :class:`FileNameError` for a name that escapes it."""
+
+    @abstractmethod
     async def find(self, patterns: Sequence[str]) -> list[str]:
         """The regular files of the working directory (paths relative to it, ``/``
         separated, sorted) matching any of the glob ``patterns``

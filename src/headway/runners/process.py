@@ -77,6 +77,10 @@ class ProcessWorkspace(Workspace):
         data = content.encode() if isinstance(content, str) else content
         await asyncio.to_thread(_write_file, target, data)
 
+    async def make_directory(self, name: str) -> None:
+        target = self._path / checked_file_name(name)
+        await asyncio.to_thread(target.mkdir, parents=True, exist_ok=True)
+
     async def find(self, patterns: Sequence[str]) -> list[str]:
         checked = [checked_pattern(pattern) for pattern in patterns]
         return await asyncio.to_thread(_find, self._path, checked)

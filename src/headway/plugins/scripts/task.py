@@ -2,8 +2,9 @@
 
 ``commands``, ``script`` and ``beforeCommands`` are rendered by the task itself (they are
 ``unrendered`` for the worker), once the working directory exists: the text
-``{{ workingDir }}`` is replaced by its path first, then the rest is rendered as usual. Only
-that plain form is recognised (not ``workingDir`` inside a larger expression), because a
+``{{ workingDir }}`` and ``{{ outputDir }}`` are replaced by their paths first, then the rest
+is rendered as usual. Only that plain form is recognised (not ``workingDir`` inside a larger
+expression), because a
 plugin renders through its context, which does not take extra variables. They are rendered
 in a thread, so functions that need I/O (``kv()``, ``read()``) work in them too.
 """
@@ -38,6 +39,7 @@ from headway.runners.process import ProcessRunner, ProcessWorkspace
 from headway.storage import FileNotFoundInStorage, is_storage_uri
 
 _WORKING_DIR = re.compile(r"\{\{-?\s*workingDir\s*-?\}\}")
+_OUTPUT_DIR = re.compile(r"\{\{-?\s*outputDir\s*-?\}\}")
 DEFAULT_INTERPRETER = ("/bin/sh", "-c")
 # The names under which a command line runs the worker's own interpreter (its directory comes
 # first in PATH for Python tasks).
@@ -118,8 +120,14 @@ class ScriptTask(RunnableTask):
                 else:
                     await workspace.write(name, content)
 
+            # {{ outputDir }}: a directory of this TaskRun inside the working directory; what
+            # the command writes there is stored as output files (as Kestra does).
+            output_dir = f".outputs-{ctx.task_run_id}"
+            await workspace.make_directory(output_dir)
+
             async def render(text: str) -> str:
                 text = _WORKING_DIR.sub(lambda _: workspace.working_dir, text)
+                text = _OUTPUT_DIR.sub(lambda _: f"{workspace.working_dir}/{output_dir}", text)
                 return str(await ctx.render_async(text))
 
             before = [await render(line) for line in self.before_commands or []]
@@ -143,7 +151,7 @@ class ScriptTask(RunnableTask):
                 async def launch(sink: LineSink) -> int:
                     return await workspace.run(argv, env, sink)
 
-            return await self._execute(ctx, workspace, launch)
+            return await self._execute(ctx, workspace, launch, output_dir)
 
     async def commands_in(self, workspace: Workspace, render: Render) -> list[str]:
         """The commands to run once ``workspace`` is ready, rendered with ``render``
@@ -203,17 +211,25 @@ class ScriptTask(RunnableTask):
             raise TaskFailure(str(exc), retryable=False) from None
         return {name: str(content) for name, content in files.items()}
 
-    async def _store_output_files(self, ctx: RunContext, workspace: Workspace) -> dict[str, str]:
-        """Store the files matching ``outputFiles``; return file name -> URI."""
+    async def _store_output_files(
+        self, ctx: RunContext, workspace: Workspace, output_dir: str
+    ) -> dict[str, str]:
+        """Store the files matching ``outputFiles`` and those written in ``{{ outputDir }}``
+        (named by their path inside it); return file name -> URI."""
         try:
             names = await workspace.find(self.output_files or [])
             for pattern in self.output_files or []:
                 if not any(matches(checked_pattern(pattern), name) for name in names):
                     # Not an error, as in Kestra: a task may produce no file.
                     ctx.log("WARN", f"outputFiles: no file matches '{pattern}'")
+            in_output_dir = await workspace.find([f"{output_dir}/**"])
             stored: dict[str, str] = {}
             for name in names:
-                stored[name] = await ctx.storage.put_file(name, await workspace.fetch(name))
+                if name not in in_output_dir:
+                    stored[name] = await ctx.storage.put_file(name, await workspace.fetch(name))
+            for name in in_output_dir:
+                key = name.removeprefix(f"{output_dir}/")
+                stored[key] = await ctx.storage.put_file(key, await workspace.fetch(name))
         except FileNameError as exc:
             raise TaskFailure(str(exc), retryable=False) from None
         if stored:
@@ -225,6 +241,7 @@ class ScriptTask(RunnableTask):
         ctx: RunContext,
         workspace: Workspace,
         launch: Callable[[LineSink], Awaitable[int]],
+        output_dir: str,
     ) -> Outputs:
         variables: dict[str, Any] = {}
         stderr_lines = 0
@@ -247,8 +264,9 @@ class ScriptTask(RunnableTask):
         if code != 0:
             raise TaskFailure(f"command failed with exit code {code}")
         outputs: Outputs = {"exitCode": code, "vars": variables}
-        if self.output_files is not None:
-            outputs["outputFiles"] = await self._store_output_files(ctx, workspace)
+        stored = await self._store_output_files(ctx, workspace, output_dir)
+        if self.output_files is not None or stored:
+            outputs["outputFiles"] = stored
         if self.warning_on_std_err and stderr_lines:
             raise TaskResultWarning(
                 f"{stderr_lines} line(s) written on standard error (warningOnStdErr)", outputs
