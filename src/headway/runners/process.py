@@ -186,19 +186,39 @@ async def _exit_code(proc: asyncio.subprocess.Process, output: asyncio.Future[An
 
 
 def _find(root: Path, patterns: list[str]) -> list[str]:
-    """Regular files under ``root`` matching a pattern; links leading outside are skipped."""
+    """Regular files under ``root`` matching a pattern; links leading outside are skipped.
+    Only the directories the patterns can reach are walked (``out/**`` walks ``out``)."""
     real_root = root.resolve()
-    found: list[str] = []
-    for directory, _, files in os.walk(root):
-        for name in files:
-            path = Path(directory) / name
-            relative = path.relative_to(root).as_posix()
-            if not any(matches(pattern, relative) for pattern in patterns):
-                continue
-            resolved = path.resolve()
-            if resolved.is_relative_to(real_root) and resolved.is_file():
-                found.append(relative)
+    found: set[str] = set()
+    for start in _walk_starts(patterns):
+        for directory, _, files in os.walk(root / start if start else root):
+            for name in files:
+                path = Path(directory) / name
+                relative = path.relative_to(root).as_posix()
+                if not any(matches(pattern, relative) for pattern in patterns):
+                    continue
+                resolved = path.resolve()
+                if resolved.is_relative_to(real_root) and resolved.is_file():
+                    found.add(relative)
     return sorted(found)
+
+
+def _walk_starts(patterns: list[str]) -> list[str]:
+    """The directories (relative, "" for the root) below which every match of ``patterns``
+    lies: each pattern's leading directories without glob syntax; none inside another."""
+    starts: set[str] = set()
+    for pattern in patterns:
+        literal: list[str] = []
+        for part in pattern.split("/")[:-1]:
+            if any(char in part for char in "*?[]{}"):
+                break
+            literal.append(part)
+        starts.add("/".join(literal))
+    chosen: list[str] = []
+    for start in sorted(starts, key=len):
+        if not any(c == "" or start == c or start.startswith(c + "/") for c in chosen):
+            chosen.append(start)
+    return chosen
 
 
 def _write_file(target: Path, data: bytes) -> None:
