@@ -339,3 +339,44 @@ async def test_a_file_input_named_too_deeply_is_an_invalid_input(api: Api) -> No
     )
     assert response.status_code == 422, response.text
     assert response.json()["message"].endswith("the path nests too deeply")
+
+
+LONG_NUMBER = '{"name": ' + "9" * 5000 + "}"
+
+
+async def test_a_number_of_too_many_digits_is_a_bad_body(api: Api) -> None:
+    await api.create_flow(HELLO)
+    json_type = {"Content-Type": "application/json"}
+    for method, path in (
+        ("POST", "/api/v1/executions/demo/hello"),
+        ("PUT", "/api/v1/namespaces/demo/kv/big"),
+    ):
+        response = await api.client.request(method, path, content=LONG_NUMBER, headers=json_type)
+        assert response.status_code == 400, response.text
+        assert response.json()["message"] == "the body holds a number of more than 4300 digits"
+
+
+async def test_a_webhook_body_with_a_number_of_too_many_digits_is_text(api: Api) -> None:
+    await api.create_flow(WEBHOOK)
+    response = await api.client.post(
+        "/api/v1/executions/webhook/demo/hooked/the-key",
+        content=LONG_NUMBER,
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["trigger"]["variables"]["body"] == LONG_NUMBER
+
+
+async def test_nan_and_infinity_are_not_json(api: Api) -> None:
+    await api.create_flow(HELLO)
+    response = await api.client.post(
+        "/api/v1/executions/demo/hello",
+        content=b'{"name": NaN}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 400, response.text
+    assert response.json()["message"] == "the body is not valid JSON: NaN is not a JSON value"
+    stored = await api.client.put("/api/v1/namespaces/demo/kv/inf", content=b"Infinity")
+    assert stored.status_code == 204
+    got = await api.client.get("/api/v1/namespaces/demo/kv/inf")
+    assert got.json() == {"type": "STRING", "value": "Infinity"}

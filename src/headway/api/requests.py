@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -42,6 +43,31 @@ JSON_OR_TEXT_BODY = body_doc(
 )
 
 
+class NotJson(ValueError):
+    """Text that is not standard JSON."""
+
+
+def parse_json(raw: bytes | str) -> Any:
+    """Standard JSON (no NaN or Infinity), else NotJson. JSON that Python cannot hold (nested
+    too deeply, a number of too many digits) is a 400."""
+    try:
+        return json.loads(raw, parse_constant=_no_constant)
+    except RecursionError:
+        raise ApiError(400, TOO_DEEP) from None
+    except NotJson:
+        raise
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise NotJson(str(exc)) from None
+    except ValueError:  # int() refuses more digits than sys.get_int_max_str_digits()
+        raise ApiError(
+            400, f"the body holds a number of more than {sys.get_int_max_str_digits()} digits"
+        ) from None
+
+
+def _no_constant(name: str) -> Any:
+    raise NotJson(f"{name} is not a JSON value")
+
+
 async def read_inputs(request: Request) -> dict[str, Any]:
     """Inputs from a JSON object, a form or a multipart body (files become uploads)."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -63,11 +89,9 @@ async def read_inputs(request: Request) -> dict[str, Any]:
     if content_type not in ("application/json", ""):
         raise ApiError(415, f"inputs must be JSON, a form or multipart, not '{content_type}'")
     try:
-        data = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        data = parse_json(raw)
+    except NotJson as exc:
         raise ApiError(400, f"the body is not valid JSON: {exc}") from None
-    except RecursionError:
-        raise ApiError(400, TOO_DEEP) from None
     if not isinstance(data, dict):
         raise ApiError(400, "the body must be a JSON object of inputs")
     return data

@@ -87,7 +87,7 @@ def request_variables(
     if text.strip():
         try:
             parsed = json.loads(text)
-        except json.JSONDecodeError:
+        except ValueError:  # not JSON, or a number of more digits than int() takes
             parsed = text
         except RecursionError:
             raise HeadwayError("the body is JSON nested too deeply") from None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Request, Response
@@ -10,7 +9,13 @@ from fastapi import APIRouter, Depends, Header, Request, Response
 from headway.api import audit
 from headway.api.context import ServerContext, get_ctx
 from headway.api.errors import ApiError
-from headway.api.requests import JSON_OR_TEXT_BODY, TOO_DEEP, later, valid_namespace
+from headway.api.requests import (
+    JSON_OR_TEXT_BODY,
+    NotJson,
+    later,
+    parse_json,
+    valid_namespace,
+)
 from headway.durations import parse_duration
 from headway.errors import NotFoundError
 from headway.execution import iso, utcnow
@@ -73,11 +78,9 @@ async def put_kv(
     parse as JSON, a string."""
     raw = (await request.body()).decode("utf-8", errors="replace")
     try:
-        value: Any = json.loads(raw)
-    except json.JSONDecodeError:
+        value: Any = parse_json(raw)
+    except NotJson:
         value = raw
-    except RecursionError:
-        raise ApiError(400, TOO_DEEP) from None
     now = utcnow()
     expires = None
     if ttl:
