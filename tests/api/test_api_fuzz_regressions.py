@@ -380,3 +380,29 @@ async def test_nan_and_infinity_are_not_json(api: Api) -> None:
     assert stored.status_code == 204
     got = await api.client.get("/api/v1/namespaces/demo/kv/inf")
     assert got.json() == {"type": "STRING", "value": "Infinity"}
+
+
+APPROVAL = """\
+id: approval
+namespace: demo
+tasks:
+  - id: wait
+    type: io.kestra.plugin.core.flow.Pause
+    onResume:
+      - id: approved
+        type: BOOLEAN
+        defaults: true
+"""
+
+
+async def test_a_file_given_when_resuming_is_refused_by_name(api: Api) -> None:
+    await api.create_flow(APPROVAL)
+    paused = await api.run("demo", "approval")
+    assert paused["state"]["current"] == "PAUSED"
+    response = await api.client.post(
+        f"/api/v1/executions/{paused['id']}/resume",
+        data={"approved": "true"},
+        files={"extra": ("note.txt", b"x")},
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["message"] == "input 'extra': a file cannot be given when resuming"

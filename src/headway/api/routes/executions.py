@@ -34,6 +34,7 @@ from headway.execution import utcnow
 from headway.flows.inputs import resolve_inputs
 from headway.plugins.flowable.pause import Pause
 from headway.state import State
+from headway.storage import FileUpload
 from headway.store.base import ExecutionQuery
 
 router = APIRouter(tags=["executions"])
@@ -215,6 +216,9 @@ async def resume_execution(execution_id: str, request: Request, ctx: Ctx) -> Res
     if execution.current is not State.PAUSED:
         raise ConflictError(f"execution '{execution_id}' is {execution.current.value}, not PAUSED")
     given = await read_inputs(request)
+    for name, value in given.items():
+        if isinstance(value, FileUpload):  # the resume event holds values only
+            raise ApiError(422, f"input '{name}': a file cannot be given when resuming")
     flow = await ctx.engine.flows.revision(
         execution.namespace, execution.flow_id, execution.flow_revision
     )
