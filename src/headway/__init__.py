@@ -1,3 +1,11 @@
-"""Headway: Kestra-compatible YAML flows on a durable execution engine."""
+"""Headway: Kestra-compatible YAML flows on a durable execution engine.
+
+For scripts run by script tasks: ``headway.outputs({...})``, ``headway.log(level, message)``
+and ``headway.Kestra`` (see :mod:`headway.scripting`).
+"""
+
+from headway.scripting import Kestra, log, outputs
 
 __version__ = "0.1.0"
+
+__all__ = ["Kestra", "__version__", "log", "outputs"]

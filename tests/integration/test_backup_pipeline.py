@@ -72,7 +72,7 @@ tasks:
       URL: "{{ envs.S3_ENDPOINT }}/backups/db/{{ execution.startDate | date('yyyy-MM-dd') }}.sql.gz"
     script: |
       import os, urllib.request
-      from headway.plugins.scripts.helper import Kestra
+      from headway import Kestra
       with open("backup.sql.gz", "rb") as f:
           data = f.read()
       request = urllib.request.Request(os.environ["URL"], data=data, method="PUT")

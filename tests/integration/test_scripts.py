@@ -63,7 +63,7 @@ tasks:
       TIMES: "{{ inputs.times }}"
     script: |
       import os
-      from headway.plugins.scripts.helper import Kestra
+      from headway import Kestra
       greeting = " ".join(["Hello {{ inputs.name }}"] * int(os.environ["TIMES"]))
       print(greeting)
       Kestra.outputs({"greeting": greeting})

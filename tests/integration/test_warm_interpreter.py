@@ -68,7 +68,7 @@ tasks:
       GREETING: hello
     script: |
       import os, sys
-      from headway.plugins.scripts.helper import Kestra
+      from headway import Kestra
       print(os.environ["GREETING"], os.getcwd() == "{{ workingDir }}", sys.argv[0])
       print("to stderr", file=sys.stderr)
       Kestra.outputs({"name": __name__, "headway": "HEADWAY_HOME" in os.environ})

@@ -64,7 +64,7 @@ PRELOADED = (
     "time",
     "typing",
     "uuid",
-    "headway.plugins.scripts.helper",
+    "headway.scripting",
 )
 
 # A request: a 4-byte big-endian length, then that many bytes of JSON.

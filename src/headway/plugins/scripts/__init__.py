@@ -4,7 +4,7 @@
 and ``node.script`` (with Kestra's ``io.kestra.plugin.scripts.*`` names). Only the Process
 runner runs today (:mod:`headway.runners.process`). Registered through the
 ``headway.plugins`` entry point ``scripts``, like any third-party plugin. Python scripts report
-outputs with :mod:`headway.plugins.scripts.helper`, others print protocol lines.
+outputs with :mod:`headway.scripting` (``import headway``), others print protocol lines.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 On the Process runner, ``python`` and ``python3`` are the worker's own interpreter (its
 directory comes first in ``PATH``), so the script can import what the worker has installed,
-the helper :mod:`headway.plugins.scripts.helper` included. Unless a task says
+the helper :mod:`headway.scripting` (``import headway``) included. Unless a task says
 ``warmInterpreter: false`` (or the installation sets ``HEADWAY_PYTHON_FORK_SERVER=0``), plain
 ``python`` command lines and scripts run in the warm interpreter: a fresh child forked from a
 server with the common modules imported (:mod:`headway.runners.fork_server`).

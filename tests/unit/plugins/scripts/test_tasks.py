@@ -300,7 +300,7 @@ async def test_python_script_runs_with_the_worker_interpreter(
         PythonScript,
         script=(
             "import sys\n"
-            "from headway.plugins.scripts.helper import Kestra, outputs\n"
+            "from headway import Kestra, outputs\n"
             "outputs({'who': '{{ name }}'})\n"
             "Kestra.outputs({'exe': sys.executable})\n"
             "print(open('in.txt').read())\n"
@@ -320,7 +320,7 @@ async def test_python_commands_run_input_files(make: TaskFactory, ctx: FakeRunCo
         inputFiles={
             "main.py": (
                 "import sys\n"
-                "from headway.plugins.scripts.helper import log, outputs\n"
+                "from headway import log, outputs\n"
                 "log('warn', 'careful')\n"
                 "outputs({'double': int(sys.argv[1]) * 2})\n"
             )

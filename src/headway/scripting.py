@@ -1,11 +1,13 @@
 """Helpers for scripts run by Headway's script tasks: print protocol lines on stdout.
 
-    from headway.plugins.scripts.helper import Kestra, outputs
-    outputs({"rows": 42})            # the task's vars.rows is 42
+    import headway
+    headway.outputs({"rows": 42})    # the task's vars.rows is 42
+    from headway import Kestra
     Kestra.outputs({"rows": 42})     # the same, spelled as Kestra's Python library
 
-The module uses only the standard library. A top-level ``kestra``
-module is not provided: it would shadow Kestra's own library when both are installed.
+The module uses only the standard library, and ``import headway`` imports only it: a script
+pays nothing for the rest of Headway. A top-level ``kestra`` module is not provided: it would
+shadow Kestra's own library when both are installed.
 """
 
 from __future__ import annotations
