@@ -66,6 +66,10 @@ class Settings:
     # secret('NAME'): SECRET_NAME (base64, as Kestra's open-source edition) or
     # HEADWAY_SECRET_NAME (plain text) in the environment.
     secrets: Mapping[str, str] = field(default_factory=dict, repr=False)
+    # A directory of secrets, one file each (a Kubernetes secret mounted as a volume): the
+    # file's name is the secret's, its content (without one trailing newline) the value.
+    # SECRET_* and HEADWAY_SECRET_* variables win over it.
+    secrets_dir: Path | None = None
 
     @property
     def database_url(self) -> str:
@@ -115,7 +119,11 @@ class Settings:
                 envs[key[4:].lower()] = val
                 envs[key[4:]] = val
         values["envs"] = envs
-        values["secrets"] = _secrets(env)
+        if values.get("secrets_dir"):
+            values["secrets_dir"] = Path(values["secrets_dir"]).expanduser()
+        else:
+            values.pop("secrets_dir", None)
+        values["secrets"] = {**_secret_files(values.get("secrets_dir")), **_secrets(env)}
         if values.get("storage_type", "local") not in ("local", "s3"):
             raise SettingsError(
                 f"setting storage_type: expected local or s3, got {values['storage_type']!r}"
@@ -172,6 +180,24 @@ def _proxy_settings(values: dict[str, Any]) -> None:
             'e.g. {"ops": "editor:platform"}'
         )
     values["proxy_groups"] = dict(groups)
+
+
+def _secret_files(directory: Path | None) -> dict[str, str]:
+    if directory is None:
+        return {}
+    if not directory.is_dir():
+        raise SettingsError(f"setting secrets_dir: {directory} is not a directory")
+    out: dict[str, str] = {}
+    for path in sorted(directory.iterdir()):
+        # Kubernetes mounts keys as links into a hidden ..data directory: skip the hidden.
+        if path.name.startswith(".") or not path.is_file():
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SettingsError(f"secret file {path}: cannot read it as UTF-8 text: {exc}") from exc
+        out[path.name] = text.removesuffix("\n")
+    return out
 
 
 def _secrets(env: Mapping[str, str]) -> dict[str, str]:

@@ -46,3 +46,25 @@ def test_envs_and_secrets_as_kestra_reads_them(tmp_path: Path) -> None:
     assert "s3cret" not in repr(settings)
     with pytest.raises(SettingsError, match="SECRET_BAD is not base64"):
         Settings.load(environ={"HEADWAY_HOME": str(tmp_path), "SECRET_BAD": "%%%"})
+
+
+def test_secrets_from_a_directory_of_files(tmp_path: Path) -> None:
+    mount = tmp_path / "secrets"
+    (mount / "..data").mkdir(parents=True)
+    (mount / "DB_PASSWORD").write_text("from-file\n")
+    (mount / "TOKEN").write_text("file token")
+    (mount / ".hidden").write_text("x")
+    env = {
+        "HEADWAY_HOME": str(tmp_path),
+        "HEADWAY_SECRETS_DIR": str(mount),
+        "HEADWAY_SECRET_TOKEN": "variable wins",
+    }
+    settings = Settings.load(environ=env)
+    assert settings.secrets == {"DB_PASSWORD": "from-file", "TOKEN": "variable wins"}
+    assert "from-file" not in repr(settings)
+    missing = {"HEADWAY_HOME": str(tmp_path), "HEADWAY_SECRETS_DIR": str(tmp_path / "nope")}
+    with pytest.raises(SettingsError, match=r"secrets_dir: .*nope is not a directory"):
+        Settings.load(environ=missing)
+    (mount / "BINARY").write_bytes(b"\xff\xfe")
+    with pytest.raises(SettingsError, match="BINARY: cannot read it as UTF-8"):
+        Settings.load(environ=env)
