@@ -163,6 +163,8 @@ def _runs(records: list[dict[str, Any]]) -> list[str]:
             )
         if servers:
             parts.append(f"server workloads: {', '.join(servers)}")
+        if r.get("headway"):
+            parts.append(f"Headway: {r['headway']}")
         out.append(
             f"- {r.get('date', '?')} (`{r.get('stamp', '?')}`), `{command}`, " + "; ".join(parts)
         )
