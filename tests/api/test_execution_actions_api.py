@@ -149,3 +149,50 @@ async def test_a_scheduled_execution_starts_at_its_date(api: Api) -> None:
     assert started >= at
     bad = await api.client.post("/api/v1/executions/demo/hello", params={"scheduleDate": "later"})
     assert bad.status_code == 422 and "scheduleDate" in bad.json()["message"]
+
+
+async def test_force_run_starts_a_scheduled_execution_now(api: Api) -> None:
+    await api.create_flow(HELLO)
+    later = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    created = await api.client.post("/api/v1/executions/demo/hello", params={"scheduleDate": later})
+    execution_id = created.json()["id"]
+    forced = await api.client.post(f"/api/v1/executions/{execution_id}/force-run")
+    assert forced.status_code == 202
+    await wait_for_state(api, execution_id, "SUCCESS")
+
+
+async def test_unqueue_starts_or_ends_a_queued_execution(api: Api) -> None:
+    await api.create_flow(LIMITED)
+    first = (await api.client.post("/api/v1/executions/demo/limited")).json()
+    await wait_for_state(api, first["id"], "RUNNING")
+    second = (await api.client.post("/api/v1/executions/demo/limited")).json()
+    third = (await api.client.post("/api/v1/executions/demo/limited")).json()
+    await wait_for_state(api, third["id"], "QUEUED")
+    ended = await api.client.post(
+        f"/api/v1/executions/{third['id']}/unqueue", params={"state": "KILLED"}
+    )
+    assert ended.status_code == 202
+    await wait_for_state(api, third["id"], "KILLED")
+    started = await api.client.post(f"/api/v1/executions/{second['id']}/unqueue")
+    assert started.status_code == 202
+    await wait_for_state(api, second["id"], "RUNNING")
+    again = await api.client.post(f"/api/v1/executions/{second['id']}/unqueue")
+    assert again.status_code == 409 and "not QUEUED" in again.json()["message"]
+    bad = await api.client.post(
+        f"/api/v1/executions/{first['id']}/unqueue", params={"state": "DONE"}
+    )
+    assert bad.status_code == 422
+    await api.client.request(
+        "DELETE", "/api/v1/executions/kill/by-ids", json={"ids": [first["id"], second["id"]]}
+    )
+    await wait_for_state(api, second["id"], "KILLED")
+
+
+async def test_execution_graph_carries_the_task_runs(api: Api) -> None:
+    await api.create_flow(TWO_STEPS)
+    done = await api.run("demo", "two")
+    graph = (await api.client.get(f"/api/v1/executions/{done['id']}/graph")).json()
+    by_id = {node["id"]: node for node in graph["nodes"]}
+    assert [run["state"] for run in by_id["first"]["taskRuns"]] == ["SUCCESS"]
+    assert by_id["second"]["taskRuns"][0]["id"] == done["taskRunList"][1]["id"]
+    assert graph["edges"] == [{"source": "first", "target": "second", "relation": "next"}]

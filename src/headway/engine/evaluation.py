@@ -273,7 +273,7 @@ class Evaluation:
     def _on_force_run(self, payload: dict[str, Any]) -> None:
         if self.execution.current in (State.CREATED, State.QUEUED):
             self.forced = True
-            self.log("INFO", "started by a user despite the concurrency limit")
+            self.log("INFO", "started now by a user (despite its schedule or concurrency limit)")
 
     def _on_pause(self, payload: dict[str, Any]) -> None:
         """A user pauses a running execution: its running tasks finish, no new one starts
@@ -363,9 +363,10 @@ class Evaluation:
             return
         if ex.extra.get(PAUSED_BY_USER):
             return  # running tasks finish; nothing new starts until a resume
-        if ex.current is State.CREATED and ex.schedule_date and ex.schedule_date > self.now:
+        later = ex.schedule_date
+        if ex.current is State.CREATED and later and later > self.now and not self.forced:
             # Scheduled for later (the API's scheduleDate): evaluated again then.
-            self._set_timers([Timer(ex.id, ex.schedule_date)])
+            self._set_timers([Timer(ex.id, later)])
             return
         if ex.current in (State.CREATED, State.QUEUED) and not self._start(
             slot_free or self.forced

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel
@@ -32,6 +32,7 @@ from headway.engine.view import ExecutionView
 from headway.errors import ConflictError, HeadwayError, NotFoundError
 from headway.execution import utcnow
 from headway.flows.inputs import resolve_inputs
+from headway.flows.topology import topology
 from headway.plugins.flowable.pause import Pause
 from headway.state import State
 from headway.storage import FileUpload
@@ -275,6 +276,42 @@ async def force_run(execution_id: str, ctx: Ctx) -> JSON:
         raise ConflictError(f"execution '{execution_id}' is {execution.current.value}, not QUEUED")
     await ctx.engine.executor.request(execution_id, "force_run", {})
     return {"id": execution_id, "message": "start requested"}
+
+
+@router.post("/executions/{execution_id}/unqueue", status_code=202)
+async def unqueue(
+    execution_id: str,
+    ctx: Ctx,
+    state: Annotated[
+        Literal["RUNNING", "KILLED"], Query(description="Start it now, or end it KILLED")
+    ] = "RUNNING",
+) -> JSON:
+    """Take a QUEUED execution out of its flow's queue: start it now or end it."""
+    execution = await ctx.execution(execution_id)
+    if execution.current is not State.QUEUED:
+        raise ConflictError(f"execution '{execution_id}' is {execution.current.value}, not QUEUED")
+    kind = "force_run" if state == "RUNNING" else "kill"
+    await ctx.engine.executor.request(execution_id, kind, {})
+    return {"id": execution_id, "message": f"unqueued: {state.lower()} requested"}
+
+
+@router.get("/executions/{execution_id}/graph")
+async def execution_graph(execution_id: str, ctx: Ctx) -> JSON:
+    """The topology of the execution's flow revision, each node with its TaskRuns (id,
+    value, state): the flow's graph coloured by what ran."""
+    execution = await ctx.execution(execution_id)
+    flow = await ctx.engine.flows.revision(
+        execution.namespace, execution.flow_id, execution.flow_revision
+    )
+    graph = topology(flow).to_json()
+    runs: dict[str, list[JSON]] = {}
+    for tr in execution.task_runs:
+        runs.setdefault(tr.task_id, []).append(
+            {"id": tr.id, "value": tr.value, "state": tr.current.value}
+        )
+    for node in graph["nodes"]:
+        node["taskRuns"] = runs.get(node["id"], [])
+    return graph
 
 
 @router.post(
