@@ -14,7 +14,7 @@ import pytest
 
 from headway.engine.engine import Engine
 from headway.engine.flows import FlowRepository
-from headway.errors import StoreError
+from headway.errors import HeadwayError, StoreError
 from headway.execution import Execution
 from headway.plugins.registry import default_registry
 from headway.scheduler import ManualClock, Scheduler, control
@@ -321,6 +321,19 @@ async def test_a_backfill_creates_the_past_dates_with_its_inputs_and_labels(
     assert all({"key": "origin", "value": "backfill"} in e.labels for e in found)
     state = await harness.store.get_trigger("main", "sched", "every5", "five")
     assert state is not None and state.backfill is None and state.last_date is None
+
+
+async def test_a_backfill_too_long_or_into_the_future_is_refused(harness: Harness) -> None:
+    await harness.save(EVERY_5_MINUTES)
+    args = (harness.store, harness.engine.flows, "sched", "every5", "five")
+    with pytest.raises(HeadwayError, match="more than 10000 executions"):
+        await control.start_backfill(*args, start=T0 - timedelta(days=365), now=T0)
+    with pytest.raises(HeadwayError, match="must not be in the future"):
+        await control.start_backfill(
+            *args, start=T0 - timedelta(hours=1), end=T0 + timedelta(days=1), now=T0
+        )
+    state = await harness.store.get_trigger("main", "sched", "every5", "five")
+    assert state is None or state.backfill is None
 
 
 async def test_the_scheduler_runs_until_stopped(harness: Harness) -> None:

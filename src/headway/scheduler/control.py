@@ -133,6 +133,10 @@ async def unlock(
     return state
 
 
+# The most executions one backfill may create.
+MAX_BACKFILL_DATES = 10_000
+
+
 async def start_backfill(
     store: Store,
     flows: FlowRepository,
@@ -162,9 +166,21 @@ async def start_backfill(
         raise HeadwayError("the end of a backfill must be after its start")
     if start > now:
         raise HeadwayError("the start of a backfill must be in the past")
+    if end is not None and end > now:
+        raise HeadwayError("the end of a backfill must not be in the future")
     first = after(trigger, start - timedelta(microseconds=1))
     if first is None or first > (end or now):
         raise HeadwayError("the schedule has no date between the backfill's start and end")
+    date: datetime | None = first
+    for _ in range(MAX_BACKFILL_DATES):
+        date = after(trigger, date) if date is not None else None
+        if date is None or date > (end or now):
+            break
+    else:
+        raise HeadwayError(
+            f"the backfill would create more than {MAX_BACKFILL_DATES} executions: "
+            "choose a shorter range"
+        )
     state.backfill = Backfill(
         start=start,
         current_date=first,
