@@ -141,6 +141,8 @@ class TaskRun:
             "outputs": masker.value(self.outputs) if masker else self.outputs,
             "state": self.state.to_json(),
         }
+        if self.extra.get("metrics"):
+            out["metrics"] = self.extra["metrics"]
         if self.iteration is not None:
             out["iteration"] = self.iteration
         return out

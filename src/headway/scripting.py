@@ -33,8 +33,20 @@ def log(level: str, message: str) -> None:
     _emit({"logs": [{"level": level.upper(), "message": message}]})
 
 
+def counter(name: str, value: float, tags: Mapping[str, str] | None = None) -> None:
+    """Record a counter metric on the TaskRun."""
+    _emit({"metrics": [{"name": name, "type": "counter", "value": value, "tags": tags or {}}]})
+
+
+def timer(name: str, seconds: float, tags: Mapping[str, str] | None = None) -> None:
+    """Record a timer metric (a duration in seconds) on the TaskRun."""
+    _emit({"metrics": [{"name": name, "type": "timer", "value": seconds, "tags": tags or {}}]})
+
+
 class Kestra:
     """The subset of Kestra's Python ``Kestra`` class that maps onto Headway."""
 
     outputs = staticmethod(outputs)
     log = staticmethod(log)
+    counter = staticmethod(counter)
+    timer = staticmethod(timer)

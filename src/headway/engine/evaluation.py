@@ -193,6 +193,8 @@ class Evaluation:
         labels = payload.get("labels")
         if labels:
             self._set_labels(labels)
+        if payload.get("metrics"):
+            tr.extra.setdefault("metrics", []).extend(payload["metrics"])
 
     def _retry(self, tr: TaskRun, task: TaskBase) -> bool:
         policy = task.retry or self.view.flow.retry

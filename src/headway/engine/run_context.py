@@ -54,6 +54,29 @@ class StoreKV:
         return await self._store.kv_delete(self._tenant, namespace, key)
 
 
+METRIC_TYPES = ("counter", "timer")
+
+
+def metric_entry(name: Any, value: Any, type: Any, tags: Any) -> dict[str, Any]:
+    """A metric as stored on its TaskRun; ValueError names what is wrong."""
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"a metric needs a name, got {name!r}")
+    if type not in METRIC_TYPES:
+        raise ValueError(f"metric '{name}': type must be counter or timer, not {type!r}")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"metric '{name}': value must be a number, not {value!r}")
+    if tags is not None and not (
+        isinstance(tags, Mapping) and all(isinstance(k, str) for k in tags)
+    ):
+        raise ValueError(f"metric '{name}': tags must be a mapping of names to values")
+    return {
+        "name": name,
+        "type": type,
+        "value": value,
+        "tags": {k: str(v) for k, v in (tags or {}).items()},
+    }
+
+
 class TaskRunContext:
     """What a runnable task sees while it runs: rendering, logs, KV, labels, identity."""
 
@@ -87,6 +110,7 @@ class TaskRunContext:
         self._triggers = triggers
         self.logs: list[LogEntry] = []
         self.labels: dict[str, str] = {}
+        self.metrics: list[dict[str, Any]] = []
 
     @property
     def execution_id(self) -> str:
@@ -168,3 +192,13 @@ class TaskRunContext:
 
     def set_labels(self, labels: dict[str, str]) -> None:
         self.labels.update(labels)
+
+    def metric(
+        self,
+        name: str,
+        value: float,
+        *,
+        type: str = "counter",
+        tags: Mapping[str, str] | None = None,
+    ) -> None:
+        self.metrics.append(metric_entry(name, value, type, tags))

@@ -319,6 +319,8 @@ class Worker:
         }
         if ctx.labels:
             payload["labels"] = ctx.labels
+        if ctx.metrics:
+            payload["metrics"] = ctx.metrics
         result = NewEvent(tr.execution_id, "result", payload)
         batch = Batch(
             events=[result] if started_reported else [started_event, result],

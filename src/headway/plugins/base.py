@@ -173,6 +173,18 @@ class RunContext(Protocol):
         """Add or replace labels of the execution."""
         ...
 
+    def metric(
+        self,
+        name: str,
+        value: float,
+        *,
+        type: str = "counter",
+        tags: Mapping[str, str] | None = None,
+    ) -> None:
+        """Record a metric of this TaskRun: a ``counter`` or a ``timer`` (seconds), as Kestra's
+        script protocol sends them; raise ValueError for a bad one."""
+        ...
+
     @property
     def shared_directory(self) -> Path | None:
         """The working directory this TaskRun shares with the other tasks of its

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 import pytest
 
+from headway.engine.run_context import metric_entry
 from headway.flows.tasks import TaskBase
 
 T = TypeVar("T", bound=TaskBase)
@@ -70,6 +71,7 @@ class FakeRunContext:
     variables: dict[str, Any] = field(default_factory=dict)
     logs: list[tuple[str, str]] = field(default_factory=list)
     labels: dict[str, str] = field(default_factory=dict)
+    metrics: list[dict[str, Any]] = field(default_factory=list)
     shared_directory: Path | None = None
 
     @property
@@ -97,6 +99,9 @@ class FakeRunContext:
 
     def set_labels(self, labels: dict[str, str]) -> None:
         self.labels.update(labels)
+
+    def metric(self, name: str, value: float, *, type: str = "counter", tags: Any = None) -> None:
+        self.metrics.append(metric_entry(name, value, type, tags))
 
 
 @pytest.fixture

@@ -295,6 +295,17 @@ async def unqueue(
     return {"id": execution_id, "message": f"unqueued: {state.lower()} requested"}
 
 
+@router.get("/metrics/{execution_id}")
+async def execution_metrics(execution_id: str, ctx: Ctx) -> list[JSON]:
+    """The metrics the execution's TaskRuns recorded (counters and timers), in order."""
+    execution = await ctx.execution(execution_id)
+    return [
+        {"taskRunId": tr.id, "taskId": tr.task_id, "taskRunValue": tr.value, **metric}
+        for tr in execution.task_runs
+        for metric in tr.extra.get("metrics", [])
+    ]
+
+
 @router.get("/executions/{execution_id}/graph")
 async def execution_graph(execution_id: str, ctx: Ctx) -> JSON:
     """The topology of the execution's flow revision, each node with its TaskRuns (id,

@@ -2,7 +2,7 @@
 
 ``::{"outputs": {"key": "value"}}::`` adds to the task's ``vars`` output;
 ``::{"logs": [{"level": "INFO", "message": "..."}]}::`` logs at that level;
-``::{"metrics": [...]}::`` is accepted (metrics are not stored yet). Any other line is plain
+``::{"metrics": [...]}::`` records counters and timers on the TaskRun. Any other line is plain
 output.
 """
 

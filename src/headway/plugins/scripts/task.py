@@ -257,8 +257,15 @@ class ScriptTask(RunnableTask):
             variables.update(message.outputs)
             for level, text in message.logs:
                 ctx.log(level, text)
-            if message.metrics:
-                ctx.log("DEBUG", f"metrics ignored (not stored yet): {message.metrics}")
+            for item in message.metrics:
+                try:
+                    if not isinstance(item, dict):
+                        raise ValueError(f"a metric is a mapping, not {item!r}")
+                    name: Any = item.get("name")
+                    value: Any = item.get("value")
+                    ctx.metric(name, value, type=item.get("type", "counter"), tags=item.get("tags"))
+                except ValueError as exc:
+                    ctx.log("WARN", f"metric ignored: {exc}")
 
         code = await launch(on_line)
         if code != 0:

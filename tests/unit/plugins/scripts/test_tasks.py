@@ -145,7 +145,7 @@ async def test_protocol_lines_give_outputs_logs_and_metrics(
     assert outputs == {"exitCode": 0, "vars": {"count": 4, "name": "Ada"}}
     assert messages(ctx, "ERROR") == ["bad row"]
     assert messages(ctx, "INFO") == ["::not json::"]
-    assert any("metrics" in m for m in messages(ctx, "DEBUG"))
+    assert ctx.metrics == [{"name": "rows", "type": "counter", "value": 1, "tags": {}}]
 
 
 async def test_a_non_zero_exit_fails_retryably(make: TaskFactory, ctx: FakeRunContext) -> None:
