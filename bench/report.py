@@ -24,7 +24,8 @@ LABELS = {
 }
 INCLUDES = {
     "headway:default": "executor and worker in one process, every state change committed to "
-    "SQLite (WAL) before it is acted on; no API server",
+    "SQLite (WAL) before it is acted on; no API server (the [server workloads]"
+    "(#server-headway-alone) run one)",
     "prefect:default": "`@flow`/`@task`, states sent to Prefect's own ephemeral API server "
     "(a subprocess it starts, SQLite in a temporary PREFECT_HOME); the default thread-pool "
     "task runner for `.map`. A flow run's states are proposed to the server, but a task run's "
