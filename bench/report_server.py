@@ -162,7 +162,9 @@ def section(records: list[dict[str, Any]]) -> list[str]:
         "machine with other work: each table gives the load average), stopped with SIGTERM "
         "([bench/server.py](../bench/server.py)). Headway alone: the peers' equivalents (their "
         "own API servers, schedulers and UIs, run as their users deploy them) are not the same "
-        "thing measured, so there is no ratio here.",
+        "thing measured, so there is no ratio here. Each table is one run of its workload: "
+        "its percentiles are over that run's requests (or executions), not medians of runs, "
+        "so read them with the load beside them.",
         "",
     ]
     for w in SERVER_WORKLOADS:
