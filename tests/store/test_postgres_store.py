@@ -99,6 +99,10 @@ EXPECTED_TABLES = {
 EXPECTED_INDEXES = {
     "executions_by_flow": ("executions", "btree (tenant, namespace, flow_id, start_date)"),
     "executions_by_state": ("executions", "btree (state, start_date)"),
+    "executions_by_tenant_state": (
+        "executions",
+        "btree (tenant, state, start_date, id)",
+    ),
     "executions_by_start_date": ("executions", "btree (tenant, start_date)"),
     "executions_by_labels": ("executions", "gin (labels jsonb_path_ops)"),
     "task_runs_by_execution": ("task_runs", "btree (execution_id, seq)"),

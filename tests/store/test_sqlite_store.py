@@ -83,6 +83,8 @@ EXPECTED_TABLES = {
 EXPECTED_INDEXES = {
     "executions_by_flow": ("executions", ["tenant", "namespace", "flow_id", "start_date"]),
     "executions_by_state": ("executions", ["state", "start_date"]),
+    "executions_by_start": ("executions", ["tenant", "start_date", "id"]),
+    "executions_by_tenant_state": ("executions", ["tenant", "state", "start_date", "id"]),
     "task_runs_by_execution": ("task_runs", ["execution_id", "seq"]),
     "queue_free_by_ready_at": ("queue", ["ready_at", "task_run_id"]),
     "queue_leased_by_lease_until": ("queue", ["lease_until"]),

@@ -17,7 +17,7 @@ from typing import Any
 
 from fastapi import Request
 
-from headway.api.context import get_ctx
+from headway.api.context import ctx_of
 from headway.api.roles import ANONYMOUS, Principal
 from headway.execution import iso, utcnow
 from headway.masking import MASK, Masker
@@ -79,7 +79,7 @@ async def record(
 ) -> None:
     """Write an entry for this request's caller; the authorisation layer then writes no
     generic entry for the request."""
-    ctx = get_ctx(request)
+    ctx = ctx_of(request)
     await AuditLog(ctx.store, ctx.settings).write(
         principal_of(request).name,
         action,

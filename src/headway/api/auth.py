@@ -34,7 +34,7 @@ from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException
 
 from headway.api import audit
-from headway.api.context import ServerContext, get_ctx
+from headway.api.context import ServerContext, ctx_of
 from headway.api.errors import ApiError
 from headway.api.roles import ANONYMOUS, Grant, Principal, covers, parse_grants
 from headway.api.tokens import hash_secret
@@ -279,7 +279,7 @@ class Access:
             if rule.role is None:
                 yield
                 return
-            ctx = get_ctx(request)
+            ctx = ctx_of(request)
             principal = await self.authenticate(request, ctx)
             request.state.principal = principal
             target = await _authorize(request, ctx, principal, rule.role, rule.scope)

@@ -93,6 +93,12 @@ class ServerContext:
         return found
 
 
-def get_ctx(request: Request) -> ServerContext:
+def ctx_of(request: Request) -> ServerContext:
     ctx: ServerContext = request.app.state.ctx
     return ctx
+
+
+async def get_ctx(request: Request) -> ServerContext:
+    """The routes' dependency; async on purpose: FastAPI runs a plain ``def`` dependency on
+    a thread, per request."""
+    return ctx_of(request)

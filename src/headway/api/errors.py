@@ -11,12 +11,13 @@ import logging
 import re
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.routing import compile_path
 
 from headway.errors import (
@@ -180,6 +181,11 @@ def install(app: FastAPI) -> MethodIndex:
         return JSONResponse(
             {"message": str(exc.detail)}, status_code=exc.status_code, headers=headers
         )
+
+    @app.exception_handler(ClientDisconnect)
+    async def gone(request: Request, exc: ClientDisconnect) -> Response:
+        # The client left while its body was read: nobody to answer, nothing to log.
+        return Response(status_code=499)
 
     @app.exception_handler(Exception)
     async def bug(request: Request, exc: Exception) -> JSONResponse:

@@ -88,8 +88,9 @@ def _where(query: ExecutionQuery) -> tuple[str, list[Any]]:
         conditions.append("flow_id = ?")
         params.append(query.flow_id)
     if query.states:
-        conditions.append("state IN (SELECT value FROM json_each(?))")
-        params.append(json.dumps([s.value for s in query.states]))
+        # Placeholders, not json_each: SQLite then uses the index on state.
+        conditions.append(f"state IN ({', '.join('?' * len(query.states))})")
+        params += [s.value for s in query.states]
     for key, value in query.labels:
         conditions.append(_HAS_LABEL)
         params += [key, value]
