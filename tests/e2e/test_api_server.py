@@ -695,7 +695,9 @@ def test_triggers_and_backfills(api: httpx.Client) -> None:
     check(api.post("/triggers/api.triggers/scheduled/nope/unlock"), 404, "'nope'")
 
     now = datetime.now(UTC)
-    start = (now - timedelta(days=3)).isoformat()
+    # Long enough (a date a day, ten fired per tick) that the scheduler is still at it while
+    # the requests below look at the backfill.
+    start = (now - timedelta(days=400)).isoformat()
     end = (now - timedelta(days=2)).isoformat()
     backfill = {"start": start, "end": end, "inputs": {"who": "backfill"}}
     started = check(api.put("/triggers", json={**ref, "backfill": backfill}), 200)
