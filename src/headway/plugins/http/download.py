@@ -15,7 +15,8 @@ from headway.plugins.base import Outputs, RunContext
 from headway.plugins.core.rendered import rendered
 from headway.plugins.http.content import Payload, build_payload, checked_uri
 from headway.plugins.http.options import ClientSettings
-from headway.plugins.http.request import Request, _headers, _reason, _seconds
+from headway.plugins.http.request import Request, _headers
+from headway.plugins.http.transport import transport_failures
 
 _CHUNK = 1 << 16
 _DISPOSITION = re.compile(r"""filename\*?=(?:UTF-8''|"?)([^";]+)"?""", re.IGNORECASE)
@@ -102,7 +103,7 @@ async def _stream(
 ) -> httpx.Response:
     """Send the request and write the body to ``target`` as it comes; transport errors
     become task failures."""
-    try:
+    with transport_failures(method, url, settings, "data"):
         async with (
             httpx.AsyncClient(
                 timeout=settings.timeout(),
@@ -122,23 +123,3 @@ async def _stream(
                 async for chunk in response.aiter_bytes(_CHUNK):
                     out.write(chunk)
             return response
-    except httpx.ConnectTimeout:
-        raise TaskFailure(
-            f"{method} {url}: timed out connecting after "
-            f"{_seconds(settings.connect_timeout)} (options.connectTimeout)"
-        ) from None
-    except httpx.TimeoutException:
-        raise TaskFailure(
-            f"{method} {url}: timed out waiting for data after "
-            f"{_seconds(settings.read_timeout)} (options.readTimeout)"
-        ) from None
-    except httpx.TooManyRedirects as exc:
-        raise TaskFailure(f"{method} {url}: {exc}", retryable=False) from None
-    except (httpx.UnsupportedProtocol, httpx.LocalProtocolError, httpx.InvalidURL) as exc:
-        raise TaskFailure(f"{method} {url}: invalid request: {exc}", retryable=False) from None
-    except httpx.ConnectError as exc:
-        raise TaskFailure(f"{method} {url}: could not connect: {_reason(exc)}") from None
-    except httpx.HTTPError as exc:
-        raise TaskFailure(f"{method} {url}: {type(exc).__name__}: {_reason(exc)}") from None
-    except UnicodeEncodeError as exc:
-        raise TaskFailure(f"{method} {url}: invalid header: {exc}", retryable=False) from None

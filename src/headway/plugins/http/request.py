@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import errno
 import json
-import socket
-from datetime import timedelta
 from typing import Annotated, Any, Literal
 
 import httpx
@@ -17,6 +14,7 @@ from headway.plugins.base import Outputs, RunContext, RunnableTask
 from headway.plugins.core.rendered import rendered
 from headway.plugins.http.content import Payload, build_payload, checked_uri
 from headway.plugins.http.options import ClientSettings, HttpOptions, SslOptions
+from headway.plugins.http.transport import transport_failures
 
 Method = Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
@@ -98,7 +96,7 @@ async def _send(
     method: str, url: httpx.URL, payload: Payload, settings: ClientSettings
 ) -> httpx.Response:
     """Send with a client of this task run; transport errors become task failures."""
-    try:
+    with transport_failures(method, url, settings, "the response"):
         async with httpx.AsyncClient(
             timeout=settings.timeout(),
             follow_redirects=settings.follow_redirects,
@@ -112,42 +110,6 @@ async def _send(
                 data=payload.data,
                 files=payload.files,
             )
-    except httpx.ConnectTimeout:
-        raise TaskFailure(
-            f"{method} {url}: timed out connecting after "
-            f"{_seconds(settings.connect_timeout)} (options.connectTimeout)"
-        ) from None
-    except httpx.TimeoutException:
-        raise TaskFailure(
-            f"{method} {url}: timed out waiting for the response after "
-            f"{_seconds(settings.read_timeout)} (options.readTimeout)"
-        ) from None
-    except httpx.TooManyRedirects as exc:
-        raise TaskFailure(f"{method} {url}: {exc}", retryable=False) from None
-    except (httpx.UnsupportedProtocol, httpx.LocalProtocolError, httpx.InvalidURL) as exc:
-        raise TaskFailure(f"{method} {url}: invalid request: {exc}", retryable=False) from None
-    except httpx.ConnectError as exc:
-        raise TaskFailure(f"{method} {url}: could not connect: {_reason(exc)}") from None
-    except httpx.HTTPError as exc:
-        raise TaskFailure(f"{method} {url}: {type(exc).__name__}: {_reason(exc)}") from None
-    except UnicodeEncodeError as exc:
-        raise TaskFailure(f"{method} {url}: invalid header: {exc}", retryable=False) from None
-
-
-def _reason(exc: BaseException) -> str:
-    """The root cause of a transport error, in words (connection refused, unknown host)."""
-    cause: BaseException | None = exc
-    while cause is not None:
-        if isinstance(cause, socket.gaierror):
-            return f"cannot resolve the host ({cause.strerror or cause})"
-        if isinstance(cause, OSError) and cause.errno == errno.ECONNREFUSED:
-            return "connection refused"
-        cause = cause.__cause__ or cause.__context__
-    return str(exc) or type(exc).__name__
-
-
-def _seconds(value: timedelta) -> str:
-    return f"{value.total_seconds():g} s"
 
 
 def _status_message(method: str, url: httpx.URL, response: httpx.Response) -> str:
