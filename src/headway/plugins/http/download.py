@@ -13,7 +13,7 @@ from headway.errors import TaskFailure
 from headway.flows.tasks import Dynamic
 from headway.plugins.base import Outputs, RunContext
 from headway.plugins.core.rendered import rendered
-from headway.plugins.http.content import Payload, build_payload, checked_uri
+from headway.plugins.http.content import Payload
 from headway.plugins.http.options import ClientSettings
 from headway.plugins.http.request import Request, _headers
 from headway.plugins.http.transport import transport_failures
@@ -44,22 +44,7 @@ class Download(Request):
     save_as: str | None = None
 
     async def run(self, ctx: RunContext) -> Outputs | None:
-        url = checked_uri(self.uri)
-        method = rendered(self.method, str, "method")
-        settings = self.options.settings(allow_failed=self.allow_failed, ssl=self.ssl_options)
-        headers = {} if self.headers is None else rendered(self.headers, dict, "headers")
-        form_data = None if self.form_data is None else rendered(self.form_data, dict, "formData")
-        try:
-            payload = build_payload(
-                headers=headers,
-                body=self.body,
-                form_data=form_data,
-                content_type=self.content_type,
-                charset=self.options.default_charset,
-                authorization=settings.authorization,
-            )
-        except UnicodeEncodeError as exc:
-            raise TaskFailure(f"the body cannot be encoded: {exc}", retryable=False) from None
+        method, url, settings, payload = self.prepare()
         with tempfile.TemporaryDirectory(prefix="headway-download-") as tmp:
             target = Path(tmp) / "body"
             response = await _stream(method, url, payload, settings, target)

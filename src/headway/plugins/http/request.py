@@ -62,7 +62,9 @@ class Request(RunnableTask):
     # Kestra's encrypted body output is not supported: only false is accepted.
     encrypt_body: Literal[False] = False
 
-    async def run(self, ctx: RunContext) -> Outputs | None:
+    def prepare(self) -> tuple[str, httpx.URL, ClientSettings, Payload]:
+        """The rendered method, URL, client settings and payload of the request (Request and
+        Download send them alike)."""
         url = checked_uri(self.uri)
         method = rendered(self.method, str, "method")
         settings = self.options.settings(allow_failed=self.allow_failed, ssl=self.ssl_options)
@@ -79,6 +81,10 @@ class Request(RunnableTask):
             )
         except UnicodeEncodeError as exc:
             raise TaskFailure(f"the body cannot be encoded: {exc}", retryable=False) from None
+        return method, url, settings, payload
+
+    async def run(self, ctx: RunContext) -> Outputs | None:
+        method, url, settings, payload = self.prepare()
         ctx.log("DEBUG", f"{method} {url}")
         response = await _send(method, url, payload, settings)
         ctx.log("DEBUG", f"{method} {url}: {response.status_code} {response.reason_phrase}")
