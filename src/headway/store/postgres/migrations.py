@@ -9,17 +9,12 @@ all. Files hold plain statements, no BEGIN or COMMIT.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from importlib import resources
-
 import psycopg
 
 from headway.errors import StoreError
 from headway.execution import utcnow
+from headway.store.migration_files import Migration, migration_files
 from headway.store.postgres.connection import Conn
-
-_FILE_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
 # Any 64-bit number that no one else uses: Headway's migrations hold it while they run.
 MIGRATION_LOCK = 0x4845_4144_5741_5901  # "HEADWAY" + 1
@@ -35,25 +30,9 @@ APPLIED_VERSIONS = "SELECT version FROM schema_migrations ORDER BY version"
 RECORD = "INSERT INTO schema_migrations (version, name, applied) VALUES (%s, %s, %s)"
 
 
-@dataclass(frozen=True, slots=True)
-class Migration:
-    version: int
-    name: str
-    sql: str
-
-
 def available() -> list[Migration]:
     """The migrations shipped with Headway, by version."""
-    found: dict[int, Migration] = {}
-    for entry in (resources.files(__package__) / "migrations").iterdir():
-        match = _FILE_NAME.match(entry.name)
-        if match is None:
-            continue
-        version = int(match.group(1))
-        if version in found:
-            raise StoreError(f"two PostgreSQL migrations have version {version}")
-        found[version] = Migration(version, match.group(2), entry.read_text(encoding="utf-8"))
-    return [found[v] for v in sorted(found)]
+    return migration_files(__package__ or "", "PostgreSQL")
 
 
 async def migrate(conn: Conn) -> list[int]:

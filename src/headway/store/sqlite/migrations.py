@@ -7,18 +7,14 @@ once apply it once. Files hold plain statements, no BEGIN or COMMIT.
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import dataclass
-from importlib import resources
 
 from headway.errors import StoreError
 from headway.execution import utcnow
+from headway.store.migration_files import Migration, migration_files
 from headway.store.sqlite.connection import transaction
 from headway.store.sqlite.rows import ts
-
-_FILE_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
 CREATE_SCHEMA_MIGRATIONS = """
 CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -31,25 +27,9 @@ IS_APPLIED = "SELECT 1 FROM schema_migrations WHERE version = ?"
 RECORD = "INSERT INTO schema_migrations (version, name, applied) VALUES (?, ?, ?)"
 
 
-@dataclass(frozen=True, slots=True)
-class Migration:
-    version: int
-    name: str
-    sql: str
-
-
 def available() -> list[Migration]:
     """The migrations shipped with Headway, by version."""
-    found: dict[int, Migration] = {}
-    for entry in (resources.files(__package__) / "migrations").iterdir():
-        match = _FILE_NAME.match(entry.name)
-        if match is None:
-            continue
-        version = int(match.group(1))
-        if version in found:
-            raise StoreError(f"two SQLite migrations have version {version}")
-        found[version] = Migration(version, match.group(2), entry.read_text(encoding="utf-8"))
-    return [found[v] for v in sorted(found)]
+    return migration_files(__package__ or "", "SQLite")
 
 
 def statements(sql: str) -> Iterator[str]:
