@@ -92,7 +92,10 @@ class Attempt:
     worker_id: str | None = None
 
     def to_json(self) -> JSON:
-        return {"state": self.state.to_json()}
+        out: JSON = {"state": self.state.to_json()}
+        if self.worker_id is not None:
+            out["workerId"] = self.worker_id
+        return out
 
     @classmethod
     def from_json(cls, data: JSON) -> Attempt:

@@ -28,8 +28,17 @@ class Settings:
     db_url: str = ""
     # How many TaskRuns one worker runs at once.
     worker_slots: int = 8
-    # A worker's lease on a TaskRun; renewed by heartbeat, reclaimed when it expires.
+    # A worker's lease on a TaskRun, and an executor's ownership of an execution; renewed by
+    # heartbeat (a third of it), taken over by others when it expires.
     lease_seconds: float = 30.0
+    # `headway worker` / `headway server`: the worker's group (it takes only the TaskRuns of
+    # tasks with this workerGroup.key; none: only tasks without), and on SIGTERM how long
+    # running TaskRuns may finish before they are handed back to run elsewhere.
+    worker_group: str = ""
+    drain_seconds: float = 30.0
+    # `headway server`: what the process runs, comma-separated (api, executor, scheduler,
+    # worker); all by default.
+    components: str = "api,executor,scheduler,worker"
     tenant: str = "main"
     # `headway server`: where the API listens, and access control ("" means none, which is
     # refused on any address but a loopback one; "tokens": API tokens; "proxy": identity
@@ -134,7 +143,13 @@ class Settings:
         if "python_fork_server" in values:
             values["python_fork_server"] = _flag("python_fork_server", values["python_fork_server"])
         try:
-            for name, typ in (("worker_slots", int), ("lease_seconds", float), ("port", int)):
+            numbers = (
+                ("worker_slots", int),
+                ("lease_seconds", float),
+                ("drain_seconds", float),
+                ("port", int),
+            )
+            for name, typ in numbers:
                 if name in values:
                     values[name] = typ(values[name])
         except ValueError as exc:

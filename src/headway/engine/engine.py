@@ -1,6 +1,8 @@
-"""The engine in one process: an executor and a worker sharing one store.
+"""The engine of one process: an executor and a worker sharing one store, or either alone.
 
-``headway run``, ``headway executions recover`` and (later) ``headway server`` all use this.
+``headway run``, ``headway executions recover``, ``headway server`` and ``headway worker``
+use this. With both, TaskRuns go from the executor to the worker and results back in memory;
+alone, each finds its work in the store (woken by its notifications where it has them).
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from typing import Any
 from headway.engine.evaluation import EngineEnv
 from headway.engine.executor import Executor
 from headway.engine.flows import FlowRepository
-from headway.engine.leases import release_dead_local_leases
+from headway.engine.leases import reap_dead_local_leases
 from headway.engine.rendering import StoreBridge
+from headway.engine.view import ExecutionView, load_view
 from headway.engine.worker import Worker
 from headway.execution import Execution, LogEntry
 from headway.masking import Masker
@@ -28,10 +31,12 @@ from headway.settings import Settings
 from headway.state import State
 from headway.storage import Storage, open_storage
 from headway.store.base import Batch, Store
-from headway.store.notifications import INBOX, QUEUE, WorkNotifications
+from headway.store.notifications import CANCEL, INBOX, QUEUE, WorkNotifications
 
 LogListener = Callable[[LogEntry], None]
 CommitListener = Callable[[Batch], None]
+EXECUTOR = "executor"
+WORKER = "worker"
 
 
 class Engine:
@@ -43,9 +48,13 @@ class Engine:
         registry: Registry | None = None,
         flows: FlowRepository | None = None,
         storage: Storage | None = None,
+        components: frozenset[str] = frozenset({EXECUTOR, WORKER}),
     ) -> None:
         self.store = store
         self.settings = settings
+        # What this process runs: the executor's loop, a worker, or both. The executor object
+        # exists in every case: it creates executions and records requests (the API).
+        self.components = components
         # Internal storage (kestra:/// files). Deleting an execution does not delete its
         # files yet.
         self.storage = storage or open_storage(settings)
@@ -57,21 +66,26 @@ class Engine:
             masker=Masker(settings.secrets.values()),
         )
         self.env.triggers = StoreTriggerSwitch(store, self.flows)
-        self.executor = Executor(store, self.flows, self.env, storage=self.storage)
+        lease = timedelta(seconds=settings.lease_seconds)
+        self.executor = Executor(store, self.flows, self.env, storage=self.storage, lease=lease)
+        local = {EXECUTOR, WORKER} <= components
         self.worker = Worker(
             store,
-            self.executor.view,
+            self.executor.view if local else self._stored_view,
             self.env,
             slots=settings.worker_slots,
-            lease=timedelta(seconds=settings.lease_seconds),
+            lease=lease,
+            group=settings.worker_group or None,
             storage=self.storage,
         )
-        self.executor.on_cancel = self.worker.cancel
+        self.worker.drain_seconds = settings.drain_seconds
         fork_server.configure(enabled=settings.python_fork_server)
-        # One process: TaskRuns go to the worker leased in the transaction that creates
-        # them, and results come back in memory, committed with their effects.
-        self.executor.local_worker = self.worker
-        self.worker.report = self.executor.submit
+        if local:
+            # TaskRuns go to the worker leased in the transaction that creates them, and
+            # results come back in memory, committed with their effects.
+            self.executor.on_cancel = self.worker.cancel
+            self.executor.local_worker = self.worker
+            self.worker.report = self.executor.submit
         self.executor.listeners.append(self._on_commit)
         self.worker.listeners.append(self._on_commit)
         self.log_listeners: list[LogListener] = []
@@ -104,21 +118,29 @@ class Engine:
             for watch in self._watch.values():
                 watch.event.set()
 
+    async def _stored_view(self, execution_id: str) -> ExecutionView | None:
+        return await load_view(self.store, self.flows, execution_id)
+
     async def start(self) -> None:
         self.env.bridge = StoreBridge(self.store, asyncio.get_running_loop(), self.storage)
-        await release_dead_local_leases(self.store)
+        await reap_dead_local_leases(self.store)
         if isinstance(self.store, WorkNotifications):
             # Other processes' commits (PostgreSQL's LISTEN/NOTIFY) wake the worker and the
-            # executor at once instead of at their next poll.
-            self._unsubscribe = [
-                self.store.on_work(QUEUE, lambda n: self.worker.notify(n.ready_at)),
-                self.store.on_work(INBOX, lambda n: self.executor.inbox_changed()),
-            ]
-        await self.executor.recover()
-        self._tasks = [
-            asyncio.create_task(self.executor.run(self._stop)),
-            asyncio.create_task(self.worker.run(self._stop)),
-        ]
+            # executor at once instead of at their next poll, and tell workers of kills.
+            if WORKER in self.components:
+                self._unsubscribe += [
+                    self.store.on_work(QUEUE, lambda n: self.worker.notify(n.ready_at)),
+                    self.store.on_work(CANCEL, lambda n: self.worker.cancel(n.task_run_ids)),
+                ]
+            if EXECUTOR in self.components:
+                self._unsubscribe.append(
+                    self.store.on_work(INBOX, lambda n: self.executor.inbox_changed())
+                )
+        if EXECUTOR in self.components:
+            await self.executor.recover()
+            self._tasks.append(asyncio.create_task(self.executor.run(self._stop)))
+        if WORKER in self.components:
+            self._tasks.append(asyncio.create_task(self.worker.run(self._stop)))
 
     async def stop(self) -> None:
         for unsubscribe in self._unsubscribe:

@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 # The sequence number of an event handed over in memory (never stored, never acknowledged).
 LOCAL_SEQ = 0
 
+# Without a retry policy, how many times a TaskRun runs again after its worker was lost.
+LOST_ATTEMPTS = 3
 ACTIVE = (State.RUNNING, State.PAUSED, State.KILLING, State.RESTARTED)
 
 
@@ -50,6 +52,8 @@ class EngineEnv:
     triggers: TriggerSwitch | None = None
     # Masks the configured secrets' values in logs (per execution: its SECRET inputs too).
     masker: Masker = field(default_factory=Masker)
+    # The worker groups with a live worker (None: not known yet), for workerGroup.fallback.
+    worker_groups: frozenset[str] | None = None
 
     def masker_for(self, execution: Execution) -> Masker:
         return self.masker.with_secrets(execution.secret_values())
@@ -195,6 +199,44 @@ class Evaluation:
             self._set_labels(labels)
         if payload.get("metrics"):
             tr.extra.setdefault("metrics", []).extend(payload["metrics"])
+
+    def _on_lost(self, payload: dict[str, Any]) -> None:
+        """A worker stopped renewing its lease on an attempt (it died, or was cut off): the
+        attempt is FAILED, and the TaskRun runs again as a new attempt -- within the retry
+        policy of the task or flow when there is one, else up to LOST_ATTEMPTS times."""
+        tr = self._task_run_for(payload)
+        attempt = payload["attempt"]
+        if tr is None or tr.current.terminal or attempt < len(tr.attempts):
+            return
+        worker = payload.get("workerId")
+        if attempt == len(tr.attempts) + 1:  # lost before it reported its start
+            tr.attempts.append(Attempt(StateRecord.start(State.RUNNING, self.now), worker))
+        last = tr.attempts[-1]
+        if not last.state.current.terminal:
+            last.state.transition(State.FAILED, self.now)
+        lost = int(tr.extra.get("lostAttempts", 0)) + 1
+        tr.extra["lostAttempts"] = lost
+        self._touch(tr)
+        self.log(
+            "WARN",
+            f"attempt {attempt} lost: worker {worker} stopped renewing its lease "
+            f"(it ended at {payload.get('leaseUntil', '?')})",
+            tr,
+        )
+        if self.execution.current is State.KILLING:
+            tr.state.transition(State.KILLED, self.now)
+            return
+        task = self.view.task(tr.task_id)
+        if task.retry is not None or self.view.flow.retry is not None:
+            if self._retry(tr, task):
+                return
+        elif lost < LOST_ATTEMPTS:
+            if tr.current is State.RUNNING:
+                tr.state.transition(State.RETRYING, self.now)
+            self._enqueue(tr, task, len(tr.attempts) + 1, self.now)
+            return
+        self.log("ERROR", f"lost {lost} time(s): not run again", tr)
+        tr.state.transition(allowed_state(task, State.FAILED), self.now)
 
     def _retry(self, tr: TaskRun, task: TaskBase) -> bool:
         policy = task.retry or self.view.flow.retry
@@ -537,11 +579,30 @@ class Evaluation:
 
     def _enqueue(self, tr: TaskRun, task: TaskBase, attempt: int, ready_at: datetime) -> None:
         group = task.worker_group.key if task.worker_group else None
+        if group is not None and attempt == 1 and self._no_worker_of(group, tr, task):
+            return
         self.batch.enqueue.append(
             QueuedTaskRun(tr.id, tr.execution_id, attempt, ready_at, worker_group=group)
         )
         if group is not None and attempt == 1:
             self.log("INFO", f"waiting for a worker of group '{group}'", tr)
+
+    def _no_worker_of(self, group: str, tr: TaskRun, task: TaskBase) -> bool:
+        """No live worker of the group, and the task's ``workerGroup.fallback`` says not to
+        wait (FAIL: the TaskRun fails; CANCEL: it is KILLED): end it; return whether so."""
+        fallback = (task.worker_group.fallback if task.worker_group else None) or "WAIT"
+        live = self.env.worker_groups
+        if fallback == "WAIT" or live is None or group in live:
+            return False
+        self.log(
+            "ERROR",
+            f"no worker of group '{group}' is running (workerGroup.fallback: {fallback})",
+            tr,
+        )
+        end = State.FAILED if fallback == "FAIL" else State.KILLED
+        tr.state.transition(allowed_state(task, end) if end is State.FAILED else end, self.now)
+        self._touch(tr)
+        return True
 
     def _end(self, state: State) -> bool:
         """The flow's tasks are done: run afterExecution, compute outputs, end."""

@@ -5,11 +5,18 @@ execution (:class:`headway.engine.evaluation.Evaluation`) and commits the result
 transaction with the acknowledgement of the events that caused it. Executions are kept in
 memory between evaluations; the store remains the truth (a failed commit drops the cached
 copy, and recovery reloads everything).
+
+Several executors may share a store: each advances only the executions it owns. Reading the
+inbox takes the executions with work that no live executor owns; ownership is renewed by
+heartbeat and fenced at every commit (a commit for an execution another executor took
+writes nothing, see :class:`headway.store.base.Fence`). The executors also reap the leases
+of lost workers, which become ``lost`` events.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import traceback
 from collections.abc import Awaitable, Callable
@@ -21,15 +28,25 @@ from typing import Any, Protocol
 from headway.engine import rerun
 from headway.engine.evaluation import ACTIVE, LOCAL_SEQ, EngineEnv, Evaluation
 from headway.engine.flows import FlowRepository
-from headway.engine.view import ExecutionView
-from headway.errors import HeadwayError, InputInvalidError, NotFoundError
+from headway.engine.leases import member_id
+from headway.engine.view import ExecutionView, load_view
+from headway.errors import HeadwayError, InputInvalidError, NotFoundError, StoreError
 from headway.execution import Execution, StateRecord, TaskRun, new_id, utcnow
 from headway.flows.inputs import resolve_inputs, serialize_inputs
 from headway.flows.model import Flow
 from headway.plugins.base import SubflowRequest
 from headway.state import State
 from headway.storage import FileUpload, Storage, StorageError, execution_prefix, input_file_uri
-from headway.store.base import Batch, Event, NewEvent, QueuedTaskRun, Store
+from headway.store.base import (
+    Batch,
+    Event,
+    Fence,
+    Fenced,
+    NewEvent,
+    Ownership,
+    QueuedTaskRun,
+    Store,
+)
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +73,16 @@ class Executor:
         env: EngineEnv,
         *,
         storage: Storage | None = None,
+        lease: timedelta = timedelta(seconds=30),
     ) -> None:
         self.store = store
+        self.id = member_id()
+        # How long an ownership of executions lasts without renewal.
+        self.lease = lease
+        # The executions this executor owns, and the token of each (see Inbox.owned).
+        self.owned: dict[str, str] = {}
+        # Executions to take at the next read of the inbox (recovery).
+        self._also: set[str] = set()
         # Where FILE inputs given as local files or uploads are stored.
         self.storage = storage
         self.flows = flows
@@ -189,11 +214,36 @@ class Executor:
 
     # --- the loop ---------------------------------------------------------------------------
     async def run(self, stop: asyncio.Event) -> None:
+        maintenance = asyncio.create_task(self._maintain(stop))
+        try:
+            await self._loop(stop)
+        finally:
+            maintenance.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await maintenance
+            with contextlib.suppress(StoreError):
+                await self.store.release_ownership(self.id)
+            self.owned.clear()
+            self.views.clear()
+
+    async def _loop(self, stop: asyncio.Event) -> None:
+        failures = 0
         while not stop.is_set():
             # Cleared before reading the inbox, so a commit made while we read is not lost.
             self.wakeup.clear()
             self._timer_hint = None
-            worked, next_timer = await self.process_once()
+            try:
+                worked, next_timer = await self.process_once()
+                failures = 0
+            except StoreError as exc:
+                # The store is unreachable (a database restart, say): what was not committed
+                # is read again from the store when it is back.
+                failures += 1
+                log.warning("executor: %s; retrying", exc.message)
+                self.views.clear()
+                self._inbox_dirty = True
+                await _sleep_or_stop(stop, min(0.2 * failures, 2.0))
+                continue
             if worked and self.wakeup.is_set():
                 continue
             # Idle until a commit of this process wakes us, a timer falls due (one we just
@@ -212,11 +262,46 @@ class Executor:
             waiter.cancel()
             stopper.cancel()
 
+    async def _maintain(self, stop: asyncio.Event) -> None:
+        """Renew this executor's ownerships (a third of the lease), and reap the leases of
+        lost workers (every second)."""
+        loop = asyncio.get_running_loop()
+        next_renewal = loop.time() + self.lease.total_seconds() / 3
+        while not stop.is_set():
+            await _sleep_or_stop(stop, 1.0)
+            try:
+                if await self.store.reap_leases(utcnow()):
+                    self.inbox_changed()
+                if loop.time() >= next_renewal:
+                    next_renewal = loop.time() + self.lease.total_seconds() / 3
+                    still = await self.store.renew_ownership(self.id, utcnow() + self.lease)
+                    for execution_id in [e for e in self.owned if e not in still]:
+                        self._forget(execution_id)
+                    await self.refresh_worker_groups()
+            except StoreError as exc:
+                log.warning("executor maintenance: %s; retrying", exc.message)
+
+    async def refresh_worker_groups(self) -> None:
+        """Learn which worker groups have a live worker (a heartbeat within a lease)."""
+        alive_after = utcnow() - self.lease
+        self.env.worker_groups = frozenset(
+            w.group
+            for w in await self.store.workers()
+            if w.group and w.heartbeat is not None and w.heartbeat > alive_after
+        )
+
+    def _forget(self, execution_id: str) -> None:
+        self.owned.pop(execution_id, None)
+        self.views.pop(execution_id, None)
+
     async def recover(self) -> list[str]:
-        """Evaluate every non-terminal execution once (what a restarted engine does)."""
+        """Evaluate every non-terminal execution no other executor owns, once (what a
+        restarted engine does)."""
+        await self.refresh_worker_groups()
         ids = await self.store.non_terminal_execution_ids()
-        for execution_id in ids:
-            await self.evaluate(execution_id, [])
+        self._also.update(ids)
+        self._inbox_dirty = True
+        await self.process_once()
         return ids
 
     def submit(self, batch: Batch) -> None:
@@ -233,33 +318,74 @@ class Executor:
     async def process_once(self) -> tuple[bool, datetime | None]:
         """Handle submitted results, pending events and due timers; return whether there was
         anything, and when the next timer falls due. The store's inbox is read when this
-        process committed events, and at every idle poll (events of other processes)."""
+        process committed events, at every idle poll (events of other processes), and when
+        a result concerns an execution this executor does not own yet."""
         by_execution: dict[str, list[Event]] = {}
-        carried: dict[str, Batch] = {}
         next_timer: datetime | None = None
-        if self._inbox_dirty:
+        submitted, self._submitted = self._submitted, []
+        local: dict[str, list[Batch]] = {}
+        for batch in submitted:  # a worker's result concerns one execution
+            local.setdefault(batch.events[0].execution_id, []).append(batch)
+        unknown = {execution_id for execution_id in local if execution_id not in self.owned}
+        if self._inbox_dirty or unknown or self._also:
             self._inbox_dirty = False
-            inbox = await self.store.inbox(utcnow())
+            now = utcnow()
+            also = tuple(sorted(unknown | self._also))
+            try:
+                inbox = await self.store.inbox(
+                    now, ownership=Ownership(self.id, now + self.lease, also)
+                )
+            except StoreError:
+                self._submitted[:0] = submitted
+                raise
+            self._also.clear()
+            for execution_id, token in inbox.owned.items():
+                if self.owned.get(execution_id) != token:
+                    self.views.pop(execution_id, None)
+                self.owned[execution_id] = token
             for event in inbox.events:
                 by_execution.setdefault(event.execution_id, []).append(event)
             for timer in inbox.timers:
                 by_execution.setdefault(timer.execution_id, [])
+            for execution_id in also:
+                if execution_id in inbox.owned and execution_id not in local:
+                    by_execution.setdefault(execution_id, [])
             next_timer = inbox.next_timer_at
-        submitted, self._submitted = self._submitted, []
-        for batch in submitted:
-            for new in batch.events:
-                event = Event(LOCAL_SEQ, new.execution_id, new.kind, new.payload)
-                by_execution.setdefault(new.execution_id, []).append(event)
-            if batch.events:  # a worker's result concerns one execution
-                own = carried.setdefault(batch.events[0].execution_id, Batch())
-                own.logs.extend(batch.logs)
-                own.dequeue.extend(batch.dequeue)
-        for execution_id, evs in by_execution.items():
+        for execution_id, batches in local.items():
+            if execution_id not in self.owned:
+                # Another executor owns it: the results go to it through the store.
+                for batch in batches:
+                    await self._hand_over(batch)
+                continue
+            evs = by_execution.setdefault(execution_id, [])
+            for batch in batches:
+                for new in batch.events:
+                    evs.append(Event(LOCAL_SEQ, new.execution_id, new.kind, new.payload))
+        pending = list(by_execution.items())
+        for index, (execution_id, evs) in enumerate(pending):
+            carried = _carried(local.get(execution_id, []))
             try:
-                await self.evaluate(execution_id, evs, carried.get(execution_id))
+                await self.evaluate(execution_id, evs, carried)
+            except Fenced:
+                self._forget(execution_id)
+                for batch in local.get(execution_id, []):
+                    await self._hand_over(batch)
+            except StoreError:
+                # Results not committed are handed over again once the store is back.
+                for later_id, _ in pending[index:]:
+                    self._submitted.extend(local.get(later_id, []))
+                raise
             except Exception as exc:  # noqa: BLE001 - one broken execution must not stop the rest
-                await self._fail(execution_id, evs, carried.get(execution_id), exc)
+                await self._fail(execution_id, evs, carried, exc)
         return bool(by_execution), next_timer
+
+    async def _hand_over(self, batch: Batch) -> None:
+        """Commit a local worker's result for the executor that owns its execution; one
+        whose lease ended was reaped as lost (it runs again) and is dropped."""
+        try:
+            await self._commit(batch)
+        except Fenced as exc:
+            log.info("dropped a result: %s", exc.message)
 
     async def _fail(
         self, execution_id: str, events: list[Event], carried: Batch | None, error: Exception
@@ -271,8 +397,8 @@ class Executor:
         view = await self.view(execution_id)
         if view is None or view.execution.current.terminal:
             acks = [e.seq for e in events if e.seq != LOCAL_SEQ]
-            await self.store.commit(Batch(ack_events=acks))
-            self.views.pop(execution_id, None)
+            await self._commit(Batch(ack_events=acks, fence=self._fence(execution_id, True)))
+            self._forget(execution_id)
             return
         ev = Evaluation(view, self.env, utcnow())
         if carried is not None:
@@ -285,25 +411,32 @@ class Executor:
         batch = ev.finish()
         # Flow triggers and a queued execution of the same flow react to this end too.
         await self._after_end(view, batch)
-        self.views.pop(execution_id, None)
+        self._forget(execution_id)
+        batch.cancel.extend(ev.cancel)
+        batch.fence = self._fence(execution_id, True, carried)
         await self._commit(batch)
         if ev.cancel:
             self.on_cancel(ev.cancel)
 
     async def view(self, execution_id: str) -> ExecutionView | None:
+        """The execution as cached (kept only while this executor owns it), or as stored."""
         view = self.views.get(execution_id)
         if view is not None:
             return view
-        execution = await self.store.get_execution(execution_id)
-        if execution is None:
-            return None
-        flow = await self.flows.revision(
-            execution.namespace, execution.flow_id, execution.flow_revision
-        )
-        view = ExecutionView(flow, execution)
-        if not execution.current.terminal:
+        view = await load_view(self.store, self.flows, execution_id)
+        if view is not None and execution_id in self.owned and not view.execution.current.terminal:
             self.views[execution_id] = view
         return view
+
+    def _fence(self, execution_id: str, ended: bool, carried: Batch | None = None) -> Fence:
+        """This executor must still own the execution (and the local worker still lease the
+        rows whose results it carries); an ended execution is given up."""
+        return Fence(
+            self.id,
+            [execution_id],
+            leases=list(carried.fence.leases) if carried and carried.fence else [],
+            release=[execution_id] if ended else [],
+        )
 
     async def evaluate(
         self, execution_id: str, events: list[Event], carried: Batch | None = None
@@ -314,9 +447,14 @@ class Executor:
         if view is None:
             # Events of a deleted execution: acknowledge them.
             acks = [e.seq for e in events if e.seq != LOCAL_SEQ]
-            await self.store.commit(
-                Batch(ack_events=acks, dequeue=carried.dequeue if carried else [])
+            await self._commit(
+                Batch(
+                    ack_events=acks,
+                    dequeue=carried.dequeue if carried else [],
+                    fence=self._fence(execution_id, True),
+                )
             )
+            self._forget(execution_id)
             return
         now = utcnow()
         ev = Evaluation(view, self.env, now)
@@ -338,6 +476,9 @@ class Executor:
         if ev.ended:
             await self._after_end(view, batch)
         handed = self._lease_to_local_worker(batch, now)
+        ended = view.execution.current.terminal
+        batch.cancel.extend(ev.cancel)
+        batch.fence = self._fence(execution_id, ended, carried)
         try:
             await self._commit(batch)
         except Exception:
@@ -345,8 +486,8 @@ class Executor:
             raise
         if handed and self.local_worker is not None:
             self.local_worker.accept(handed)
-        if view.execution.current.terminal:
-            self.views.pop(execution_id, None)
+        if ended:
+            self._forget(execution_id)
         if ev.cancel:
             self.on_cancel(ev.cancel)
 
@@ -432,7 +573,7 @@ class Executor:
         ev.log("INFO", f"started subflow execution {child.id} of {flow.uid}", tr)
 
     async def _commit(self, batch: Batch) -> None:
-        if not batch:
+        if not batch and batch.fence is None:
             return
         await self.store.commit(batch)
         for timer in batch.timers:
@@ -462,3 +603,23 @@ class Executor:
         )
         self.wakeup.set()
         return execution
+
+
+def _carried(batches: list[Batch]) -> Batch | None:
+    """A local worker's results for one execution, but their events: logs, queue removals,
+    and the leases they need (committed with the evaluation they cause)."""
+    if not batches:
+        return None
+    carried = Batch(fence=Fence())
+    assert carried.fence is not None
+    for batch in batches:
+        carried.logs.extend(batch.logs)
+        carried.dequeue.extend(batch.dequeue)
+        if batch.fence is not None:
+            carried.fence.leases.extend(batch.fence.leases)
+    return carried
+
+
+async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)

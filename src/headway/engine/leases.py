@@ -1,8 +1,9 @@
-"""Ending the leases of local workers that died, so their TaskRuns run again at once.
+"""Ids of the executors and workers of a process, and taking back the leases of local
+workers that died, so their TaskRuns run again at once.
 
-A worker id is ``host:pid:random``. A lease held by a worker of this host whose process no
-longer exists can be released now instead of waiting for it to expire. Leases of other hosts
-(or of live processes) are left to expire.
+An id is ``host:pid:random``. A lease held by a worker of this host whose process no longer
+exists can be reaped now instead of waiting for it to expire. Leases of other hosts (or of
+live processes) are left to expire.
 """
 
 from __future__ import annotations
@@ -10,7 +11,13 @@ from __future__ import annotations
 import os
 import socket
 
+from headway.execution import new_id, utcnow
 from headway.store.base import Store
+
+
+def member_id() -> str:
+    """host:pid:random, so that a dead local process's leases can be recognised."""
+    return f"{socket.gethostname()}:{os.getpid()}:{new_id()[:8]}"
 
 
 def _dead_here(worker_id: str, host: str) -> bool:
@@ -29,7 +36,7 @@ def _dead_here(worker_id: str, host: str) -> bool:
     return False
 
 
-async def release_dead_local_leases(store: Store) -> int:
+async def reap_dead_local_leases(store: Store) -> int:
     host = socket.gethostname()
     dead = [w for w in await store.lease_holders() if _dead_here(w, host)]
-    return await store.release_leases(dead)
+    return await store.reap_leases(utcnow(), dead) if dead else 0

@@ -7,12 +7,16 @@ flowable task costs the size of its scope, not of the execution.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from headway.execution import Execution, TaskRun
 from headway.flows.model import Flow
 from headway.flows.tasks import TaskBase
 from headway.plugins.base import FlowableTask
+
+if TYPE_CHECKING:
+    from headway.engine.flows import FlowRepository
+    from headway.store.base import Store
 
 Scope = tuple[str | None, str | None, int | None]
 
@@ -145,3 +149,12 @@ def _pruned(runs: dict[str, TaskRun]) -> list[TaskRun]:
     for trid in [trid for trid, tr in runs.items() if tr.current.terminal]:
         del runs[trid]
     return list(runs.values())
+
+
+async def load_view(store: Store, flows: FlowRepository, execution_id: str) -> ExecutionView | None:
+    """The execution as stored, with the revision of its flow it runs; None if unknown."""
+    execution = await store.get_execution(execution_id)
+    if execution is None:
+        return None
+    flow = await flows.revision(execution.namespace, execution.flow_id, execution.flow_revision)
+    return ExecutionView(flow, execution)

@@ -1,8 +1,11 @@
 """The worker: claims ready TaskRuns with a lease, runs their task, reports the result.
 
 A result is reported as an event for the executor, committed with the removal of the queue
-row, so a crash before that commit leaves the row to be claimed again when its lease ends
-(tasks run at least once). Leases are renewed by heartbeat while tasks run.
+row, so a crash before that commit leaves the row to be reaped when its lease ends, and run
+again (tasks run at least once). The heartbeat registers the worker, renews its leases while
+tasks run, and learns of kills (also told at once through the store's notifications). A
+result is committed only while the worker still leases its row (:class:`Fence`): a worker
+cut off for longer than its lease finds its TaskRuns ran again elsewhere, and reports none.
 """
 
 from __future__ import annotations
@@ -23,11 +26,12 @@ from pydantic import ValidationError
 
 from headway.durations import format_duration
 from headway.engine.evaluation import EngineEnv
+from headway.engine.leases import member_id
 from headway.engine.rendering import Renderer
 from headway.engine.run_context import StoreKV, TaskRunContext
 from headway.engine.view import ExecutionView
 from headway.errors import HeadwayError, StoreError, TaskFailure
-from headway.execution import TaskRun, iso, new_id, utcnow
+from headway.execution import TaskRun, iso, utcnow
 from headway.flows.tasks import TaskBase
 from headway.plugins.base import (
     FlowableTask,
@@ -37,7 +41,15 @@ from headway.plugins.base import (
 )
 from headway.state import State
 from headway.storage import Storage, TaskRunFiles
-from headway.store.base import Batch, NewEvent, QueuedTaskRun, Store
+from headway.store.base import (
+    Batch,
+    Fence,
+    Fenced,
+    NewEvent,
+    QueuedTaskRun,
+    Store,
+    WorkerInfo,
+)
 
 log = logging.getLogger(__name__)
 
@@ -81,11 +93,6 @@ def _listed(root: Path) -> list[str]:
     return sorted(entry.name for entry in root.iterdir()) if root.is_dir() else []
 
 
-def worker_id() -> str:
-    """host:pid:random, so a dead local worker's leases can be recognised."""
-    return f"{socket.gethostname()}:{os.getpid()}:{new_id()[:8]}"
-
-
 class Worker:
     def __init__(
         self,
@@ -108,8 +115,13 @@ class Worker:
         self.slots = slots
         self.lease = lease
         self.group = group
-        self.id = worker_id()
+        self.id = member_id()
+        self.info = WorkerInfo(self.id, group, slots, socket.gethostname(), utcnow())
         self.running: dict[str, asyncio.Task[None]] = {}
+        # TaskRuns whose lease this worker lost (reaped): stopped, their result dropped.
+        self._lost: set[str] = set()
+        # On SIGTERM, how long running TaskRuns may finish before they are handed back.
+        self.drain_seconds = 0.0
         self.wakeup = asyncio.Event()
         self.listeners: list[CommitListener] = []
         self._stopping = False
@@ -123,6 +135,7 @@ class Worker:
         self._ready_hint: datetime | None = None
 
     async def run(self, stop: asyncio.Event) -> None:
+        await self.beat()  # registered before the first claim
         heartbeat = asyncio.create_task(self._heartbeat(stop))
         await self.sweep_working_dirs()
         try:
@@ -132,9 +145,14 @@ class Worker:
                 free = self.slots - len(self.running)
                 if free > 0 and not self._drained:
                     now = utcnow()
-                    claimed = await self.store.claim(
-                        self.id, free, now, now + self.lease, self.group
-                    )
+                    try:
+                        claimed = await self.store.claim(
+                            self.id, free, now, now + self.lease, self.group
+                        )
+                    except StoreError as exc:
+                        log.warning("worker: claiming failed: %s; retrying", exc.message)
+                        await self._idle(stop)
+                        continue
                     for item in claimed:
                         self._spawn(item)
                     if len(claimed) == free:
@@ -142,13 +160,36 @@ class Worker:
                     self._drained = True
                 await self._idle(stop)
         finally:
-            # Running TaskRuns are handed back: their leases end and they run again.
+            await self._drain()
+            # TaskRuns still running are handed back: they run again (a new attempt).
             self._stopping = True
             heartbeat.cancel()
+            held = list(self.running)
             for task in list(self.running.values()):
                 task.cancel()
             if self.running:
                 await asyncio.gather(*self.running.values(), return_exceptions=True)
+            await self._leave(bool(held))
+
+    async def _drain(self) -> None:
+        """Let running TaskRuns finish for up to ``drain_seconds`` (claiming nothing more)."""
+        if self.drain_seconds <= 0 or not self.running:
+            return
+        log.info(
+            "worker %s: waiting up to %.0fs for %d running TaskRun(s)",
+            self.id,
+            self.drain_seconds,
+            len(self.running),
+        )
+        await asyncio.wait(list(self.running.values()), timeout=self.drain_seconds)
+
+    async def _leave(self, handed_back: bool) -> None:
+        try:
+            if handed_back:
+                await self.store.reap_leases(utcnow(), [self.id])
+            await self.store.remove_worker(self.id)
+        except StoreError as exc:
+            log.warning("worker %s: leaving failed (its leases will expire): %s", self.id, exc)
 
     async def sweep_working_dirs(self) -> list[str]:
         """Remove the shared directories of WorkingDirectory groups whose execution has ended
@@ -203,7 +244,10 @@ class Worker:
         if not woken and not stop.is_set():
             # A hint fell due, or a poll: claim, and learn when the next row is ready.
             self._drained = False
-            self._ready_hint = await self.store.next_ready_at()
+            try:
+                self._ready_hint = await self.store.next_ready_at()
+            except StoreError as exc:
+                log.warning("worker: %s", exc.message)
 
     async def _heartbeat(self, stop: asyncio.Event) -> None:
         interval = self.lease.total_seconds() / 3
@@ -211,13 +255,27 @@ class Worker:
         next_sweep = loop.time() + SWEEP_EVERY
         while not stop.is_set():
             await asyncio.sleep(interval)
-            if self.running:
-                await self.store.renew_leases(self.id, list(self.running), utcnow() + self.lease)
+            try:
+                await self.beat()
+            except StoreError as exc:
+                log.warning("worker %s: heartbeat failed: %s", self.id, exc.message)
             if loop.time() >= next_sweep:
                 next_sweep = loop.time() + SWEEP_EVERY
                 await self.sweep_working_dirs()
 
-    def cancel(self, task_run_ids: list[str]) -> None:
+    async def beat(self) -> None:
+        """Note this worker alive, renew its leases; stop what a kill asked to stop and
+        what it no longer leases."""
+        running = list(self.running)
+        now = utcnow()
+        renewal = await self.store.heartbeat(self.info, running, now, now + self.lease)
+        lost = [trid for trid in running if trid not in renewal.held]
+        if lost:
+            log.warning("worker %s: lease lost on %s: stopping them", self.id, ", ".join(lost))
+            self._lost.update(lost)
+        self.cancel([*lost, *renewal.cancelled])
+
+    def cancel(self, task_run_ids: list[str] | tuple[str, ...]) -> None:
         """Stop running TaskRuns (a kill); they report KILLED."""
         for trid in task_run_ids:
             task = self.running.get(trid)
@@ -326,8 +384,31 @@ class Worker:
             events=[result] if started_reported else [started_event, result],
             dequeue=[tr.id],
             logs=ctx.take_logs(),
+            fence=Fence(leases=[(tr.id, self.id)]),
         )
-        await asyncio.shield(self._commit(batch))
+        if tr.id in self._lost:
+            self._lost.discard(tr.id)
+            log.info("worker %s: result of %s dropped (its lease was lost)", self.id, tr.id)
+            return
+        await asyncio.shield(self._report(batch))
+
+    async def _report(self, batch: Batch) -> None:
+        """Commit a result, trying again while the store is unreachable, until it is in or
+        refused because the lease ended (the TaskRun was reaped: it runs again)."""
+        delay = 0.1
+        while True:
+            try:
+                await self._commit(batch)
+                return
+            except Fenced as exc:
+                log.info("worker %s: result dropped: %s", self.id, exc.message)
+                return
+            except StoreError as exc:
+                if self._stopping:
+                    raise
+                log.warning("worker %s: reporting a result failed: %s", self.id, exc.message)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 2.0)
 
     def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.ensure_future(work)

@@ -9,6 +9,12 @@ Who writes what:
   the events in the same batch that applies them;
 - workers claim :class:`QueuedTaskRun` rows with a lease, and report by adding events;
 - logs are appended by anyone.
+
+Several processes may share one store (PostgreSQL): an executor advances only the executions
+it owns (:meth:`Store.inbox` with an :class:`Ownership` takes them), a worker reports only for
+the rows it still leases, and a :class:`Fence` makes the store check both in the batch's own
+transaction, so a writer that lost them (its lease ran out while it was cut off) writes
+nothing (:class:`Fenced`).
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from headway.errors import StoreError
 from headway.execution import Execution, LogEntry, TaskRun
 from headway.state import State
 
@@ -42,8 +49,10 @@ class Event:
     """Something the executor must apply to an execution.
 
     kinds: ``created`` (evaluate a new execution), ``started`` / ``result`` (a worker began or
-    finished an attempt; payload: taskRunId, attempt, state, outputs, message), ``resume``
-    (payload: taskRunId or none, inputs), ``kill``, ``wake`` (evaluate again), ``restart``.
+    finished an attempt; payload: taskRunId, attempt, state, outputs, message), ``lost`` (the
+    lease of a worker on an attempt ended before its result: payload taskRunId, attempt,
+    workerId), ``resume`` (payload: taskRunId or none, inputs), ``kill``, ``wake`` (evaluate
+    again), ``restart``.
     """
 
     seq: int
@@ -83,11 +92,64 @@ class Timer:
 
 @dataclass(frozen=True, slots=True)
 class Inbox:
-    """What the executor has to do: events, due timers, and when the next timer falls due."""
+    """What the executor has to do: events, due timers, and when the next timer falls due;
+    read with an :class:`Ownership`, only those of the executions it owns, and ``owned``: the
+    token of each (a new token: the execution changed hands since, drop any cached copy)."""
 
     events: list[Event]
     timers: list[Timer]
     next_timer_at: datetime | None
+    owned: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Ownership:
+    """An executor reading its inbox: it takes (until ``until``) the executions that have
+    events or due timers, and those of ``also``, unless another executor's ownership of
+    them has not expired."""
+
+    owner: str
+    until: datetime
+    also: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class Fence:
+    """What the writer of a batch must still hold for the batch to apply, checked (and
+    locked) in its transaction before any write: the executions ``executor`` owns, and the
+    queue rows leased to workers, as (task_run_id, worker_id). ``release``: executions the
+    executor gives up (they ended)."""
+
+    executor: str | None = None
+    executions: list[str] = field(default_factory=list)
+    leases: list[tuple[str, str]] = field(default_factory=list)
+    release: list[str] = field(default_factory=list)
+
+
+class Fenced(StoreError):
+    """A batch was refused: its writer no longer owns an execution or leases a row it named
+    in its :class:`Fence` (another process took over). Nothing of the batch was written."""
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerInfo:
+    """A worker process, as it registers itself and renews its registration."""
+
+    id: str
+    group: str | None
+    slots: int
+    host: str
+    started: datetime
+    heartbeat: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Renewal:
+    """What a worker's heartbeat learns: the TaskRuns it still leases, and those of them a
+    kill asked to stop."""
+
+    held: frozenset[str]
+    cancelled: frozenset[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,10 +181,15 @@ class Batch:
     timers: list[Timer] = field(default_factory=list)
     clear_timers: list[str] = field(default_factory=list)  # execution ids: drop all their timers
     logs: list[LogEntry] = field(default_factory=list)
+    # Leased TaskRuns whose workers must stop them (a kill): flagged in the queue.
+    cancel: list[str] = field(default_factory=list)
+    fence: Fence | None = None
 
     def __bool__(self) -> bool:
         return any(
             (
+                self.cancel,
+                self.fence is not None and self.fence.release,
                 self.executions,
                 self.task_runs,
                 self.delete_task_runs,
@@ -339,9 +406,19 @@ class Store(ABC):
         """Unacknowledged events, oldest first."""
 
     @abstractmethod
-    async def inbox(self, now: datetime, limit: int = 1000) -> Inbox:
+    async def inbox(
+        self, now: datetime, limit: int = 1000, *, ownership: Ownership | None = None
+    ) -> Inbox:
         """In one read: pending events (oldest first), timers due at ``now``, and the
-        earliest timer of all."""
+        earliest timer of all; with ``ownership``, of the executions it owns or takes."""
+
+    @abstractmethod
+    async def renew_ownership(self, owner: str, until: datetime) -> set[str]:
+        """Extend every ownership of ``owner``; return the executions it still owns."""
+
+    @abstractmethod
+    async def release_ownership(self, owner: str) -> int:
+        """Give up every execution ``owner`` owns (it stops); return how many."""
 
     # --- worker queue ----------------------------------------------------------------------
     @abstractmethod
@@ -353,29 +430,42 @@ class Store(ABC):
         lease_until: datetime,
         worker_group: str | None = None,
     ) -> list[QueuedTaskRun]:
-        """Lease up to ``limit`` rows that are ready (``ready_at <= now``) and not leased, or
-        whose lease expired, in ``ready_at`` order; only rows of ``worker_group``."""
+        """Lease up to ``limit`` rows that are ready (``ready_at <= now``) and not leased, in
+        ``ready_at`` order; only rows of ``worker_group``."""
 
     @abstractmethod
-    async def renew_leases(
-        self, worker_id: str, task_run_ids: list[str], until: datetime
-    ) -> None: ...
+    async def heartbeat(
+        self, worker: WorkerInfo, running: list[str], now: datetime, until: datetime
+    ) -> Renewal:
+        """Register the worker (or note it alive at ``now``) and extend its leases on
+        ``running`` to ``until``; return which it still holds and which to stop."""
+
+    @abstractmethod
+    async def remove_worker(self, worker_id: str) -> None:
+        """The worker stopped: forget its registration."""
+
+    @abstractmethod
+    async def workers(self) -> list[WorkerInfo]:
+        """Registered workers, with their last heartbeat."""
+
+    @abstractmethod
+    async def reap_leases(self, now: datetime, worker_ids: list[str] | None = None) -> int:
+        """Take back the rows whose lease expired before ``now`` (or, given ``worker_ids``,
+        every row those workers lease): each leaves the queue and becomes a ``lost`` event
+        for its executor, which decides whether the TaskRun runs again. Return how many."""
 
     @abstractmethod
     async def next_ready_at(self) -> datetime | None:
-        """When the earliest unleased row becomes ready (or the earliest lease expires)."""
+        """When the earliest unleased row becomes ready."""
 
     @abstractmethod
     async def lease_holders(self) -> list[str]:
         """The ids of the workers that hold leases now."""
 
     @abstractmethod
-    async def release_leases(self, worker_ids: list[str]) -> int:
-        """End every lease of these workers (known dead) at once; return how many."""
-
-    @abstractmethod
     async def queue_stats(self, now: datetime) -> QueueStats:
-        """Counts of the queue (an expired lease counts as ready), and the oldest ready row."""
+        """Counts of the queue (an expired lease still counts as leased), and the oldest
+        ready row."""
 
     # --- logs ------------------------------------------------------------------------------
     @abstractmethod

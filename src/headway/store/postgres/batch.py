@@ -14,9 +14,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import psycopg
+
 from headway.execution import utcnow
-from headway.store.base import Batch
-from headway.store.postgres import logs, notify, rows
+from headway.store.base import Batch, Fenced
+from headway.store.postgres import logs, notify, owners, rows
 from headway.store.postgres.connection import Conn
 
 _TENANT_OF_EXECUTION = "COALESCE((SELECT tenant FROM executions WHERE id = %s), 'main')"
@@ -49,11 +51,13 @@ INSERT INTO queue (
 ON CONFLICT (task_run_id) DO UPDATE SET
     execution_id = excluded.execution_id, attempt = excluded.attempt,
     ready_at = excluded.ready_at, worker_id = excluded.worker_id,
-    lease_until = excluded.lease_until, worker_group = excluded.worker_group"""
+    lease_until = excluded.lease_until, worker_group = excluded.worker_group,
+    cancelled = false"""
 INSERT_EVENT = f"""
 INSERT INTO events (tenant, execution_id, kind, payload, created)
 VALUES ({_TENANT_OF_EXECUTION}, %s, %s, %s, %s)"""
 ACK_EVENT = "DELETE FROM events WHERE seq = %s"
+CANCEL = "UPDATE queue SET cancelled = true WHERE task_run_id = %s"
 CLEAR_TIMERS = "DELETE FROM timers WHERE execution_id = %s"
 INSERT_TIMER = f"""
 INSERT INTO timers (tenant, execution_id, task_run_id, due_at)
@@ -65,15 +69,24 @@ Steps = list[tuple[str, list[tuple[object, ...]]]]
 async def commit(conn: Conn, batch: Batch, origin: str) -> None:
     # Everything is converted (and JSON-encoded) before the transaction starts.
     steps = prepare(batch, origin)
-    async with conn.pipeline(), conn.transaction():
-        await apply(conn, steps)
+    try:
+        async with conn.pipeline(), conn.transaction():
+            await apply(conn, steps)
+    except psycopg.Error as exc:
+        if exc.sqlstate == owners.FENCED:
+            message = exc.diag.message_primary or str(exc)
+            raise Fenced(message) from None
+        raise
 
 
 def prepare(batch: Batch, origin: str) -> Steps:
     """The statements of a batch and their parameters, in order (its notifications last)."""
     now = utcnow()
+    fence = owners.steps(batch.fence)
     return [
-        # First, so that no other lock is held while waiting for them.
+        # What the writer must hold, first: nothing is written by a writer that lost it.
+        *fence[:1],
+        # Then, so that no other lock is held while waiting for them.
         (logs.LOCK_EXECUTION, logs.lock_params(batch.logs)),
         (UPSERT_EXECUTION, [rows.execution_params(e, now) for e in batch.executions]),
         (DELETE_TASK_RUN, [(task_run_id,) for task_run_id in batch.delete_task_runs]),
@@ -95,6 +108,8 @@ def prepare(batch: Batch, origin: str) -> Steps:
             ],
         ),
         (logs.INSERT, [rows.log_params(entry) for entry in batch.logs]),
+        (CANCEL, [(task_run_id,) for task_run_id in sorted(set(batch.cancel))]),
+        *fence[1:],
         (notify.NOTIFY, notify.params(batch, origin)),
     ]
 

@@ -1,5 +1,6 @@
 """Wake-ups through LISTEN/NOTIFY: a commit that enqueues TaskRuns that no worker holds yet
-notifies ``headway_queue``, one that adds events or timers notifies ``headway_inbox``; a
+notifies ``headway_queue``, one that adds events or timers notifies ``headway_inbox``, one
+that asks workers to stop TaskRuns (a kill) notifies ``headway_cancel`` with their ids; a
 :class:`Listener` hears them on a connection of its own and calls back (see
 :mod:`headway.store.notifications`).
 
@@ -20,13 +21,15 @@ import psycopg
 
 from headway.execution import iso, parse_iso
 from headway.store.base import Batch
-from headway.store.notifications import INBOX, QUEUE, Notice
+from headway.store.notifications import CANCEL, INBOX, QUEUE, Notice
 from headway.store.postgres import rows
 from headway.store.postgres.connection import Database, connect_kwargs
 
 log = logging.getLogger(__name__)
 
-CHANNELS = {QUEUE: "headway_queue", INBOX: "headway_inbox"}
+CHANNELS = {QUEUE: "headway_queue", INBOX: "headway_inbox", CANCEL: "headway_cancel"}
+# TaskRun ids per cancel notification (a payload holds at most 8000 bytes).
+IDS_PER_NOTICE = 200
 NOTIFY = "SELECT pg_notify(%s, %s)"
 RECONNECT_AFTER_S = (0.1, 0.5, 1.0, 2.0, 5.0)
 
@@ -41,12 +44,16 @@ def params(batch: Batch, origin: str) -> list[tuple[object, ...]]:
         sent.append((CHANNELS[QUEUE], f"{origin} {iso(ready_at)}"))
     if batch.events or batch.timers:
         sent.append((CHANNELS[INBOX], origin))
+    cancel = sorted(set(batch.cancel))
+    for start in range(0, len(cancel), IDS_PER_NOTICE):
+        ids = " ".join(cancel[start : start + IDS_PER_NOTICE])
+        sent.append((CHANNELS[CANCEL], f"{origin} {ids}"))
     return sent
 
 
-def queue_params(origin: str) -> list[tuple[object, ...]]:
-    """The notification of rows that became claimable (released leases)."""
-    return [(CHANNELS[QUEUE], origin)]
+def inbox_params(origin: str) -> list[tuple[object, ...]]:
+    """The notification of events added outside a batch (leases reaped)."""
+    return [(CHANNELS[INBOX], origin)]
 
 
 def parse(channel: str, payload: str) -> tuple[str, Notice] | None:
@@ -55,7 +62,10 @@ def parse(channel: str, payload: str) -> tuple[str, Notice] | None:
     kind = kinds.get(channel)
     if kind is None:
         return None
-    origin, _, ready = payload.partition(" ")
+    origin, _, rest = payload.partition(" ")
+    if kind == CANCEL:
+        return origin, Notice(kind, task_run_ids=tuple(rest.split()))
+    ready = rest
     ready_at: datetime | None = None
     if ready:
         with contextlib.suppress(ValueError):

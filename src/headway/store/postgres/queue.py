@@ -4,68 +4,101 @@ A claim is one statement: it locks candidate rows with ``FOR UPDATE SKIP LOCKED`
 another claim is taking are skipped, not waited for; a row that another claim took since
 our snapshot is read again and no longer matches), picks the first ``limit`` in
 ``ready_at`` order and leases them. Two workers therefore never lease the same row, and
-never wait for each other.
+never wait for each other. A row whose lease expired is not claimed: it is reaped (turned
+into a ``lost`` event), and its executor decides whether the TaskRun runs again.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from headway.store.base import Event, Inbox, QueuedTaskRun, QueueStats
-from headway.store.postgres import notify, rows
+from headway.store.base import (
+    Event,
+    Inbox,
+    Ownership,
+    QueuedTaskRun,
+    QueueStats,
+    Renewal,
+    WorkerInfo,
+)
+from headway.store.postgres import notify, owners, rows
 from headway.store.postgres.connection import Conn
 
 PENDING_EVENTS = "SELECT seq, execution_id, kind, payload FROM events ORDER BY seq LIMIT %s"
 DUE_TIMERS = """
 SELECT execution_id, due_at, task_run_id FROM timers WHERE due_at <= %s ORDER BY due_at, id"""
 NEXT_TIMER_AT = "SELECT MIN(due_at) FROM timers"
-# Free rows of the group (never leased) and rows whose lease expired, each looked up through
-# its partial index, oldest first; of those, the first ``limit`` by ready_at are leased. A
-# worker without group takes the rows without group ('' in the index).
+# The same, of executions no other executor owns now.
+FREE_EVENTS = """
+SELECT seq, execution_id, kind, payload FROM events AS e
+WHERE NOT EXISTS (
+    SELECT 1 FROM execution_owners AS o
+    WHERE o.execution_id = e.execution_id AND o.owner <> %(owner)s AND o.until > %(now)s
+)
+ORDER BY seq LIMIT %(limit)s"""
+FREE_TIMERS = """
+SELECT execution_id, due_at, task_run_id FROM timers AS t
+WHERE due_at <= %(now)s AND NOT EXISTS (
+    SELECT 1 FROM execution_owners AS o
+    WHERE o.execution_id = t.execution_id AND o.owner <> %(owner)s AND o.until > %(now)s
+)
+ORDER BY due_at, id"""
+# Free rows of the group, looked up through their partial index, oldest first; of those,
+# the first ``limit`` are leased. A worker without group takes the rows without group (''
+# in the index).
 CLAIM = """
-WITH free AS (
-    SELECT task_run_id, ready_at FROM queue
+WITH chosen AS (
+    SELECT task_run_id FROM queue
     WHERE worker_id IS NULL AND ready_at <= %(now)s
       AND COALESCE(worker_group, '') = %(group)s
     ORDER BY COALESCE(worker_group, ''), ready_at, task_run_id
     LIMIT %(limit)s
     FOR UPDATE SKIP LOCKED
-), expired AS (
-    SELECT task_run_id, ready_at FROM queue
-    WHERE worker_id IS NOT NULL AND lease_until < %(now)s AND ready_at <= %(now)s
-      AND COALESCE(worker_group, '') = %(group)s
-    ORDER BY lease_until
-    LIMIT %(limit)s
-    FOR UPDATE SKIP LOCKED
-), chosen AS (
-    SELECT task_run_id FROM (SELECT * FROM free UNION ALL SELECT * FROM expired) AS candidates
-    ORDER BY ready_at, task_run_id LIMIT %(limit)s
 )
 UPDATE queue SET worker_id = %(worker)s, lease_until = %(lease_until)s
 FROM chosen WHERE queue.task_run_id = chosen.task_run_id
 RETURNING queue.task_run_id, execution_id, attempt, ready_at, worker_id, lease_until,
     worker_group"""
-# Renewals and releases lock their rows in one order and skip those another transaction
-# holds (a row being dequeued, or reclaimed after its lease expired, needs no renewal): they
-# never wait, so they never take part in a deadlock.
+# Renewals lock their rows in one order and skip those another transaction holds (a row
+# being dequeued, or reaped, needs no renewal): they never wait, so they never take part in
+# a deadlock.
 RENEW_LEASES = """
 UPDATE queue SET lease_until = %s
 WHERE task_run_id IN (
     SELECT task_run_id FROM queue WHERE worker_id = %s AND task_run_id = ANY(%s)
     ORDER BY task_run_id FOR UPDATE SKIP LOCKED
-)"""
+)
+RETURNING task_run_id, cancelled"""
+# Rows locked by another transaction are still held: they are not reported lost.
+STILL_LOCKED = """
+SELECT task_run_id FROM queue WHERE worker_id = %s AND task_run_id = ANY(%s)
+    AND NOT (task_run_id = ANY(%s))"""
+REGISTER_WORKER = """
+INSERT INTO workers (id, worker_group, slots, host, started, heartbeat)
+VALUES (%s, %s, %s, %s, %s, %s)
+ON CONFLICT (id) DO UPDATE SET heartbeat = excluded.heartbeat"""
+REMOVE_WORKER = "DELETE FROM workers WHERE id = %s"
+WORKERS = "SELECT id, worker_group, slots, host, started, heartbeat FROM workers ORDER BY id"
+# Expired (or given workers') leases leave the queue and become ``lost`` events, in one
+# statement; rows another transaction holds are left for the next reap.
+REAP = """
+WITH lost AS (
+    DELETE FROM queue WHERE task_run_id IN (
+        SELECT task_run_id FROM queue
+        WHERE worker_id IS NOT NULL AND {where}
+        ORDER BY task_run_id FOR UPDATE SKIP LOCKED
+    )
+    RETURNING tenant, execution_id, task_run_id, attempt, worker_id, lease_until
+)
+INSERT INTO events (tenant, execution_id, kind, payload, created)
+SELECT tenant, execution_id, 'lost', json_build_object(
+    'taskRunId', task_run_id, 'attempt', attempt, 'workerId', worker_id,
+    'leaseUntil', to_char(lease_until AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+), %(now)s FROM lost"""
+REAP_EXPIRED = REAP.format(where="lease_until < %(now)s")
+REAP_WORKERS = REAP.format(where="worker_id = ANY(%(workers)s)")
 LEASE_HOLDERS = "SELECT DISTINCT worker_id FROM queue WHERE worker_id IS NOT NULL"
-RELEASE_LEASES = """
-UPDATE queue SET worker_id = NULL, lease_until = NULL
-WHERE task_run_id IN (
-    SELECT task_run_id FROM queue WHERE worker_id = ANY(%s)
-    ORDER BY task_run_id FOR UPDATE SKIP LOCKED
-)"""
-NEXT_READY_AT = """
-SELECT LEAST(
-    (SELECT MIN(ready_at) FROM queue WHERE worker_id IS NULL),
-    (SELECT MIN(lease_until) FROM queue WHERE worker_id IS NOT NULL)
-)"""
+NEXT_READY_AT = "SELECT MIN(ready_at) FROM queue WHERE worker_id IS NULL"
 
 
 async def pending_events(conn: Conn, limit: int) -> list[Event]:
@@ -73,7 +106,9 @@ async def pending_events(conn: Conn, limit: int) -> list[Event]:
     return [rows.event(row) for row in await cursor.fetchall()]
 
 
-async def inbox(conn: Conn, now: datetime, limit: int) -> Inbox:
+async def inbox(conn: Conn, now: datetime, limit: int, ownership: Ownership | None) -> Inbox:
+    if ownership is not None:
+        return await _owned_inbox(conn, now, limit, ownership)
     async with conn.pipeline():
         events = await conn.execute(PENDING_EVENTS, (limit,))
         timers = await conn.execute(DUE_TIMERS, (rows.ts(now),))
@@ -85,6 +120,27 @@ async def inbox(conn: Conn, now: datetime, limit: int) -> Inbox:
         [rows.event(row) for row in event_rows],
         [rows.timer(row) for row in timer_rows],
         None if next_row is None else next_row[0],
+    )
+
+
+async def _owned_inbox(conn: Conn, now: datetime, limit: int, ownership: Ownership) -> Inbox:
+    params = {"owner": ownership.owner, "now": rows.ts(now), "limit": limit}
+    async with conn.transaction():
+        async with conn.pipeline():
+            events_cursor = await conn.execute(FREE_EVENTS, params)
+            timers_cursor = await conn.execute(FREE_TIMERS, params)
+            next_cursor = await conn.execute(NEXT_TIMER_AT)
+            events = [rows.event(row) for row in await events_cursor.fetchall()]
+            timers = [rows.timer(row) for row in await timers_cursor.fetchall()]
+            next_row = await next_cursor.fetchone()
+        wanted = {e.execution_id for e in events} | {t.execution_id for t in timers}
+        wanted.update(ownership.also)
+        owned = await owners.take(conn, ownership, now, sorted(wanted))
+    return Inbox(
+        [e for e in events if e.execution_id in owned],
+        [t for t in timers if t.execution_id in owned],
+        None if next_row is None else next_row[0],
+        owned,
     )
 
 
@@ -112,11 +168,56 @@ async def claim(
     return claimed
 
 
-async def renew_leases(
-    conn: Conn, worker_id: str, task_run_ids: list[str], until: datetime
-) -> None:
-    if task_run_ids:
-        await conn.execute(RENEW_LEASES, (rows.ts(until), worker_id, task_run_ids))
+async def heartbeat(
+    conn: Conn, worker: WorkerInfo, running: list[str], now: datetime, until: datetime
+) -> Renewal:
+    registration = (
+        worker.id,
+        worker.group,
+        worker.slots,
+        worker.host,
+        rows.ts(worker.started),
+        rows.ts(now),
+    )
+    await conn.execute(REGISTER_WORKER, registration)
+    if not running:
+        return Renewal(frozenset(), frozenset())
+    cursor = await conn.execute(RENEW_LEASES, (rows.ts(until), worker.id, running))
+    renewed = await cursor.fetchall()
+    held = {row[0] for row in renewed}
+    if len(held) < len(running):
+        # Rows skipped because another transaction holds them (a result being committed)
+        # are still this worker's.
+        locked = await conn.execute(STILL_LOCKED, (worker.id, running, list(held)))
+        held.update(row[0] for row in await locked.fetchall())
+    return Renewal(frozenset(held), frozenset(row[0] for row in renewed if row[1]))
+
+
+async def remove_worker(conn: Conn, worker_id: str) -> None:
+    await conn.execute(REMOVE_WORKER, (worker_id,))
+
+
+async def workers(conn: Conn) -> list[WorkerInfo]:
+    cursor = await conn.execute(WORKERS)
+    return [
+        WorkerInfo(id_, group, slots, host, started, beat)
+        for id_, group, slots, host, started, beat in await cursor.fetchall()
+    ]
+
+
+async def reap_leases(conn: Conn, now: datetime, worker_ids: list[str] | None, origin: str) -> int:
+    if worker_ids is not None and not worker_ids:
+        return 0
+    async with conn.transaction():
+        if worker_ids is None:
+            reaped = await conn.execute(REAP_EXPIRED, {"now": rows.ts(now)})
+        else:
+            reaped = await conn.execute(REAP_WORKERS, {"now": rows.ts(now), "workers": worker_ids})
+        count = reaped.rowcount
+        if count:
+            for params in notify.inbox_params(origin):
+                await conn.execute(notify.NOTIFY, params)
+    return count
 
 
 async def next_ready_at(conn: Conn) -> datetime | None:
@@ -128,25 +229,11 @@ async def lease_holders(conn: Conn) -> list[str]:
     return [row[0] for row in await (await conn.execute(LEASE_HOLDERS)).fetchall()]
 
 
-async def release_leases(conn: Conn, worker_ids: list[str], origin: str) -> int:
-    if not worker_ids:
-        return 0
-    async with conn.transaction():
-        released = (await conn.execute(RELEASE_LEASES, (worker_ids,))).rowcount
-        if released:
-            for params in notify.queue_params(origin):
-                await conn.execute(notify.NOTIFY, params)
-    return released
-
-
 QUEUE_STATS = """
 SELECT
-    COUNT(*) FILTER (
-        WHERE (worker_id IS NULL AND ready_at <= %(now)s)
-           OR (worker_id IS NOT NULL AND lease_until <= %(now)s)
-    ),
+    COUNT(*) FILTER (WHERE worker_id IS NULL AND ready_at <= %(now)s),
     COUNT(*) FILTER (WHERE worker_id IS NULL AND ready_at > %(now)s),
-    COUNT(*) FILTER (WHERE worker_id IS NOT NULL AND lease_until > %(now)s),
+    COUNT(*) FILTER (WHERE worker_id IS NOT NULL),
     MIN(ready_at) FILTER (WHERE worker_id IS NULL AND ready_at <= %(now)s)
 FROM queue"""
 

@@ -26,10 +26,13 @@ from headway.store.base import (
     Inbox,
     KVEntry,
     LogQuery,
+    Ownership,
     QueuedTaskRun,
     QueueStats,
+    Renewal,
     Store,
     TriggerState,
+    WorkerInfo,
 )
 from headway.store.notifications import Notice
 from headway.store.postgres import (
@@ -40,6 +43,7 @@ from headway.store.postgres import (
     kv,
     logs,
     migrations,
+    owners,
     queue,
     triggers,
 )
@@ -143,8 +147,16 @@ class PostgresStore(Store):
     async def pending_events(self, limit: int = 1000) -> list[Event]:
         return await self._db.run(queue.pending_events, limit)
 
-    async def inbox(self, now: datetime, limit: int = 1000) -> Inbox:
-        return await self._db.run(queue.inbox, now, limit)
+    async def inbox(
+        self, now: datetime, limit: int = 1000, *, ownership: Ownership | None = None
+    ) -> Inbox:
+        return await self._db.run(queue.inbox, now, limit, ownership)
+
+    async def renew_ownership(self, owner: str, until: datetime) -> set[str]:
+        return await self._db.run(owners.renew, owner, until)
+
+    async def release_ownership(self, owner: str) -> int:
+        return await self._db.run(owners.release, owner)
 
     # --- worker queue ----------------------------------------------------------------------
     async def claim(
@@ -157,17 +169,25 @@ class PostgresStore(Store):
     ) -> list[QueuedTaskRun]:
         return await self._db.run(queue.claim, worker_id, limit, now, lease_until, worker_group)
 
-    async def renew_leases(self, worker_id: str, task_run_ids: list[str], until: datetime) -> None:
-        await self._db.run(queue.renew_leases, worker_id, task_run_ids, until)
+    async def heartbeat(
+        self, worker: WorkerInfo, running: list[str], now: datetime, until: datetime
+    ) -> Renewal:
+        return await self._db.run(queue.heartbeat, worker, running, now, until)
+
+    async def remove_worker(self, worker_id: str) -> None:
+        await self._db.run(queue.remove_worker, worker_id)
+
+    async def workers(self) -> list[WorkerInfo]:
+        return await self._db.run(queue.workers)
+
+    async def reap_leases(self, now: datetime, worker_ids: list[str] | None = None) -> int:
+        return await self._db.run(queue.reap_leases, now, worker_ids, self.origin)
 
     async def next_ready_at(self) -> datetime | None:
         return await self._db.run(queue.next_ready_at)
 
     async def lease_holders(self) -> list[str]:
         return await self._db.run(queue.lease_holders)
-
-    async def release_leases(self, worker_ids: list[str]) -> int:
-        return await self._db.run(queue.release_leases, worker_ids, self.origin)
 
     async def queue_stats(self, now: datetime) -> QueueStats:
         return await self._db.run(queue.queue_stats, now)

@@ -13,7 +13,7 @@ import sqlite3
 
 from headway.execution import utcnow
 from headway.store.base import Batch
-from headway.store.sqlite import logs, rows
+from headway.store.sqlite import logs, owners, rows
 from headway.store.sqlite.connection import transaction
 
 _TENANT_OF_EXECUTION = "COALESCE((SELECT tenant FROM executions WHERE id = ?), 'main')"
@@ -50,11 +50,13 @@ INSERT INTO queue (
 ON CONFLICT (task_run_id) DO UPDATE SET
     execution_id = excluded.execution_id, attempt = excluded.attempt,
     ready_at = excluded.ready_at, worker_id = excluded.worker_id,
-    lease_until = excluded.lease_until, worker_group = excluded.worker_group"""
+    lease_until = excluded.lease_until, worker_group = excluded.worker_group,
+    cancelled = 0"""
 INSERT_EVENT = f"""
 INSERT INTO events (tenant, execution_id, kind, payload, created)
 VALUES ({_TENANT_OF_EXECUTION}, ?, ?, ?, ?)"""
 ACK_EVENT = "DELETE FROM events WHERE seq = ?"
+CANCEL = "UPDATE queue SET cancelled = 1 WHERE task_run_id = ?"
 CLEAR_TIMERS = "DELETE FROM timers WHERE execution_id = ?"
 INSERT_TIMER = f"""
 INSERT INTO timers (tenant, execution_id, task_run_id, due_at)
@@ -68,6 +70,8 @@ def commit(conn: sqlite3.Connection, batch: Batch) -> None:
     # Everything is converted (and JSON-encoded) before the transaction starts.
     steps = prepare(batch)
     with transaction(conn):
+        if batch.fence is not None:
+            owners.check(conn, batch.fence)
         apply(conn, steps)
 
 
@@ -103,6 +107,7 @@ def prepare(batch: Batch) -> Steps:
             ],
         ),
         (logs.INSERT, [rows.log_params(entry) for entry in batch.logs]),
+        (CANCEL, [(task_run_id,) for task_run_id in batch.cancel]),
     ]
 
 
