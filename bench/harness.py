@@ -3,8 +3,9 @@
     python -m bench [--quick] [--only NAME ...] [--runs N] [--budget SECONDS] [--no-write]
 
 NAME is a workload (seq40, fanout1000, shell100 ...), a server workload of Headway alone
-(webhook, schedule, recover, list100k: see bench/server.py), an engine (headway, prefect,
-dagster, airflow) or ``machine``. Raw results go to ``bench/results/<time>.jsonl`` (one line
+(webhook, schedule, recover, list100k: see bench/server.py; pgworkers, on PostgreSQL with
+separate worker processes: see bench/pgworkers.py), an engine (headway, prefect, dagster,
+airflow) or ``machine``. Raw results go to ``bench/results/<time>.jsonl`` (one line
 per run: engine, version, workload, mode, run, figures); merged into
 ``bench/published.jsonl`` (unless ``--fresh``), they make the summary ``docs/benchmarks.md``
 and the chart ``docs/benchmarks-overhead.png``.
@@ -30,7 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import headway_side, machine, records, server
+from bench import headway_side, machine, pgworkers, records, server
 from bench.procs import Failed, run_measured
 from bench.workloads import BY_NAME, END_TO_END, WORKLOADS, Workload
 
@@ -390,7 +391,7 @@ def main() -> None:
     parser.add_argument(
         "--no-server",
         action="store_true",
-        help="leave out the server workloads (webhook, schedule, recover, list100k)",
+        help="leave out the server workloads (webhook, schedule, recover, list100k, pgworkers)",
     )
     parser.add_argument(
         "--results", type=Path, default=RESULTS, metavar="DIR", help="where raw results go"
@@ -413,14 +414,15 @@ def main() -> None:
         report_run = Run(False, 0, 0.0, args.report, args.report)
         write_docs(records.load(args.report), report_run, args.no_write, args.fresh)
         return
-    known = [*BY_NAME, *server.SERVER_BY_NAME, *ENGINES, "machine"]
+    known = [*BY_NAME, *server.SERVER_BY_NAME, pgworkers.NAME, *ENGINES, "machine"]
     unknown = [n for n in args.only if n not in known]
     if unknown:
         parser.error(f"unknown --only {', '.join(unknown)}; one of {', '.join(known)}")
     only_w = [n for n in args.only if n in BY_NAME]
     only_s = [n for n in args.only if n in server.SERVER_BY_NAME]
+    only_p = pgworkers.NAME in args.only
     only_e = [n for n in args.only if n in ENGINES]
-    named = only_w or only_s  # workloads named: only those run
+    named = only_w or only_s or only_p  # workloads named: only those run
     workloads = [
         w for w in WORKLOADS if (w.name in only_w or (not named and (w.quick or not args.quick)))
     ]
@@ -431,7 +433,9 @@ def main() -> None:
         for w in server.SERVER_WORKLOADS
         if w.name in only_s or not (named or args.no_server or args.only == ["machine"])
     ]
-    if only_s and not only_w and not only_e:
+    # pgworkers (PostgreSQL, separate worker processes) is a server workload too
+    with_pgworkers = only_p or not (named or args.no_server or args.only == ["machine"])
+    if (only_s or only_p) and not only_w and not only_e:
         only_e = ["headway"]  # the server workloads are Headway's alone
     engines = only_e or ([] if args.only == ["machine"] else ENGINES)
     args.results.mkdir(parents=True, exist_ok=True)
@@ -445,7 +449,7 @@ def main() -> None:
     )
     with headway_source(args.commit) as (env, source):
         run.headway_env = env
-        measure(run, args, workloads, servers, engines, only_e, source)
+        measure(run, args, workloads, servers, engines, only_e, source, with_pgworkers)
     write_docs(run.records, run, args.no_write, args.fresh)
 
 
@@ -457,6 +461,7 @@ def measure(
     engines: list[str],
     only_e: list[str],
     source: str,
+    with_pgworkers: bool = False,
 ) -> None:
     started = time.perf_counter()
     run.record(
@@ -476,6 +481,9 @@ def measure(
         if workloads:
             run_headway(run, workloads)
         run_server(run, servers)
+        if with_pgworkers:
+            env = {**os.environ, **run.headway_env}
+            pgworkers.measure(run.quick, env, run.log, run.record, run.say)
     for peer in PEERS:
         if peer.name in engines:
             run_peer(run, peer, workloads)

@@ -11,7 +11,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from bench import report_server
+from bench import pgworkers, report_pgworkers, report_server
 from bench.server import SERVER_WORKLOADS
 from bench.workloads import BY_NAME, SCRIPT_KINDS, WORKLOADS
 
@@ -52,7 +52,7 @@ PROCESS = {
     "dagster:memory": "an `@op` calling `subprocess.run`, output captured",
     "airflow:default": "a `BashOperator` (`bash -c`, output lines logged)",
 }
-NOT_YET = ["TaskRuns/s through PostgreSQL with 1, 2, 4 workers"]
+NOT_YET: list[str] = []
 
 
 class Figures:
@@ -162,6 +162,8 @@ def _runs(records: list[dict[str, Any]]) -> list[str]:
                 f"{r.get('runs')} runs per figure, at most {r.get('budget', 0):.0f} s per "
                 f"workload and engine: {', '.join(names)}"
             )
+        if pgworkers.NAME in done:
+            servers.append(pgworkers.NAME)
         if servers:
             parts.append(f"server workloads: {', '.join(servers)}")
         if r.get("headway"):
@@ -296,12 +298,14 @@ def render(records: list[dict[str, Any]], chart: str) -> str:
     if mixed:
         lines += ["\\* the two figures of this ratio come from different runs.", ""]
     lines += report_server.section(records)[1:]
-    lines += [
-        "## Not yet measured",
-        "",
-        *[f"- `{n}`: comes with a later issue." for n in NOT_YET],
-        "",
-    ]
+    lines += report_pgworkers.section(records)
+    if NOT_YET:
+        lines += [
+            "## Not yet measured",
+            "",
+            *[f"- `{n}`: comes with a later issue." for n in NOT_YET],
+            "",
+        ]
     return "\n".join(lines)
 
 

@@ -22,7 +22,16 @@ ROOT = Path(__file__).resolve().parents[2]
 def bench(monkeypatch: pytest.MonkeyPatch) -> dict[str, ModuleType]:
     """bench's modules (bench/ is beside src/, not installed)."""
     monkeypatch.syspath_prepend(str(ROOT))
-    names = ["workloads", "records", "report", "reference", "server", "loadgen"]
+    names = [
+        "workloads",
+        "records",
+        "report",
+        "reference",
+        "server",
+        "loadgen",
+        "pgworkers",
+        "report_pgworkers",
+    ]
     return {name: importlib.import_module(f"bench.{name}") for name in names}
 
 
@@ -144,6 +153,128 @@ def test_server_records_make_the_server_section(bench: dict[str, ModuleType]) ->
     assert "no request lost | met |" in text
     assert "load average (1 min, 2 cores) 1.5 at the start, 1.7 at the end" in text
     assert "| seq40 | 1.00 (1.00-1.00) |" in text  # the flow workloads stay
+
+
+def test_pgworkers_is_registered_with_a_flow_of_worker_tasks(
+    bench: dict[str, ModuleType],
+) -> None:
+    from headway.plugins.base import RunnableTask
+
+    pgw = bench["pgworkers"]
+    assert pgw.NAME == "pgworkers"
+    assert {1, 2, 4} <= set(pgw.WORKER_COUNTS)
+    flow = parse_flow(pgw.FLOW, task_types=default_registry())
+    assert len(flow.tasks) == pgw.TASKS >= 10
+    # each one a RunnableTask: run by a worker process, not by the executor
+    assert all(isinstance(t, RunnableTask) for t in flow.tasks)
+    for size in (pgw.FULL, pgw.QUICK):
+        # never more TaskRuns ready at once than one worker's slots: none waits for a slot
+        assert 0 < size.in_flight <= pgw.SLOTS
+        assert size.executions >= size.in_flight
+    assert pgw.QUICK.executions < pgw.FULL.executions
+    # The commands it starts: one server without a worker, and the workers.
+    assert pgw.SERVER_ARGS[0] == "server" and "--components" in pgw.SERVER_ARGS
+    assert pgw.WORKER_ARGS == ("worker",)
+    # `--only pgworkers` is a name the suite knows (an unknown one lists them all).
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--only", "no-such-workload"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2 and "pgworkers" in done.stderr
+
+
+def _execution(start: float, task_runs: list[tuple[float, float, str]]) -> dict[str, object]:
+    """An ended execution in Kestra's JSON: (CREATED, RUNNING, worker) of each TaskRun,
+    seconds after ``start``."""
+
+    def date(t: float) -> str:
+        from datetime import UTC, datetime
+
+        return datetime.fromtimestamp(start + t, UTC).isoformat().replace("+00:00", "Z")
+
+    end = max(r for _, r, _ in task_runs) + 0.001
+    return {
+        "state": {"current": "SUCCESS", "startDate": date(0), "endDate": date(end)},
+        "taskRunList": [
+            {
+                "state": {"histories": [{"state": "CREATED", "date": date(c)}]},
+                "attempts": [
+                    {
+                        "state": {"histories": [{"state": "RUNNING", "date": date(r)}]},
+                        "workerId": worker,
+                    }
+                ],
+            }
+            for c, r, worker in task_runs
+        ]
+        # a flowable TaskRun: no attempt, not a worker's
+        + [{"state": {"histories": [{"state": "CREATED", "date": date(0)}]}, "attempts": []}],
+    }
+
+
+def test_pgworkers_figures_from_the_ended_executions(bench: dict[str, ModuleType]) -> None:
+    pgw = bench["pgworkers"]
+    first = 1_000_000.0
+    executions = [
+        _execution(first, [(0.0, 0.002, "h:1:a"), (0.010, 0.014, "h:2:b")]),
+        _execution(first + 0.5, [(0.0, 0.001, "h:1:a"), (0.400, 0.499, "h:1:a")]),
+    ]
+    got = pgw.figures(first, executions)
+    assert got["executions"] == 2 and got["states"] == {"SUCCESS": 2}
+    assert got["taskruns"] == 4  # the flowable TaskRuns are not counted
+    assert got["wall_s"] == pytest.approx(1.0, abs=0.002)  # first request to the last end
+    assert got["taskruns_per_s"] == pytest.approx(4.0, abs=0.01)
+    assert got["ready_to_start"]["max_ms"] == pytest.approx(99.0, abs=0.01)
+    assert got["ready_to_start"]["p50_ms"] == pytest.approx(2.0, abs=0.01)
+    assert got["per_worker"] == [3, 1]
+
+
+def test_pgworkers_records_make_their_section(bench: dict[str, ModuleType]) -> None:
+    records, report, section = bench["records"], bench["report"], bench["report_pgworkers"]
+    base = {"engine": "headway:default", "mode": "workers", "workload": "pgworkers"}
+
+    def row(stamp: str, workers: int, rate: float, p99: float) -> dict[str, object]:
+        return {
+            **base,
+            "stamp": stamp,
+            "workers": workers,
+            "quick": False,
+            "executions": 400,
+            "in_flight": 16,
+            "slots": 32,
+            "tasks_per_execution": 10,
+            "taskruns": 4000,
+            "wall_s": 4000 / rate,
+            "taskruns_per_s": rate,
+            "ready_to_start": {"p50_ms": 3.0, "p99_ms": p99, "max_ms": 80.0},
+            "execution_duration": {"p50_ms": 100.0, "p99_ms": 200.0, "max_ms": 300.0},
+            "cpu_ms_per_taskrun": {"server": 1.0, "workers": 0.5, "postgres": 0.25},
+            "per_worker": [4000 // max(workers, 1)] * max(workers, 1),
+            "load_before": [1.5, 1.0, 1.0],
+            "load_after": [2.0, 1.0, 1.0],
+        }
+
+    old = _run("A", "headway:default", empty=[0.010], seq40=[0.050])
+    first = [row("B", n, 100.0, 90.0) for n in (0, 1, 2, 4)]
+    second = [row("C", 0, 400.0, 10.0), row("C", 1, 500.0, 20.0), row("C", 2, 800.0, 30.0)]
+    second.append({**base, "stamp": "C", "workers": 4, "error": "RuntimeError: boom"})
+    merged = records.merge(records.merge(old, first), second)
+    assert {r["stamp"] for r in merged if r.get("mode") == "workers"} == {"C"}
+    text = report.render(merged, chart="c.png")
+    assert f"## {section.TITLE}" in text
+    assert "| 0 (all-in-one server) | 400 (4000 in 10.0 s) | 3.0 / 10.0 / 80.0 |" in text
+    assert "| 2 | 800 (4000 in 5.0 s) | 3.0 / 30.0 / 80.0 | 100.0 / 200.0 / 300.0 | " in text
+    assert "| 1.00 / 0.50 / 0.25 | 2000, 2000 | 1.5, 2.0 | **missed** |" in text
+    assert "| 4 | RuntimeError: boom |" in text
+    assert "With 1, 2 worker processes: 500, 800 TaskRuns/s" in text
+    assert "(1.60x from 1 to 2, 2x the processes)" in text
+    assert "**missed** (best: 800 TaskRuns/s with 2 worker processes)" in text
+    assert "| seq40 | 1.00 (1.00-1.00) |" in text  # the flow workloads stay
+    met = [row("D", 4, 1200.0, 40.0)]
+    assert "is met (best: 1,200" in section.scaling(met)
 
 
 def test_quick_runs_on_headway_alone(bench: dict[str, ModuleType], tmp_path: Path) -> None:

@@ -1,0 +1,452 @@
+"""pgworkers: TaskRuns per second through PostgreSQL with 1, 2 and 4 worker processes, and
+the latency from a TaskRun becoming ready to its start on a worker (issue 5).
+
+For each worker count N, on a fresh database of the local PostgreSQL server (dropped at the
+end):
+
+- one ``headway server`` with the API, the executor and the scheduler and no worker
+  (``SERVER_ARGS``), and N ``headway worker`` processes (``WORKER_ARGS``), each with its own
+  temporary HEADWAY_HOME and ``SLOTS`` slots; N = 0 is the all-in-one ``headway server``
+  (its own worker, TaskRuns handed over in memory): the reference the distributed mode is
+  read against;
+- a flow of ``TASKS`` trivial tasks (``io.kestra.plugin.core.debug.Return``: a
+  RunnableTask, so each runs on a worker, never in the executor) one after another, applied
+  through the API;
+- a closed loop of ``in_flight`` clients, each starting an execution with
+  ``POST /api/v1/executions/{namespace}/{id}?wait=true`` (answered when it ends, with its
+  TaskRuns) and the next as soon as it is answered, until ``executions`` are done (after a
+  warm-up not counted). At most ``in_flight`` TaskRuns are ready at once, never more than the
+  slots of one worker: a TaskRun never waits for a free slot, so its latency is the
+  hand-over (commit, wake-up, claim), not a queue;
+- TaskRuns/s = the TaskRuns the workers ran / (the last execution's end - the first
+  request); latency = per TaskRun, its CREATED date (written by the executor as it enqueues
+  it) to its first attempt's RUNNING date (the worker's start), p50 / p99 / max;
+- the CPU seconds of the server, the workers and PostgreSQL's processes over the measured
+  window (the machine has 2 cores: they share them with each other and the client).
+
+``python -m bench --only pgworkers`` runs it; one record per worker count, ``mode``
+``workers`` (see ``bench/report_pgworkers.py`` for the page's section).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import getpass
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+
+from bench.loadgen import Connections, Outcome, summary_ms
+from bench.server import free_port, load
+
+NAME = "pgworkers"
+NAMESPACE = "bench.pgworkers"
+FLOW_ID = "trivial"
+TASKS = 10  # Return tasks per execution, one after another
+SLOTS = 32  # per worker process (HEADWAY_WORKER_SLOTS)
+# The worker counts measured: 0 is the all-in-one server (its own worker, no separate one).
+WORKER_COUNTS = (0, 1, 2, 4)
+# `headway server` without a worker, and the worker process (commands of `python -m headway`).
+SERVER_ARGS = ("server", "--components", "api,executor,scheduler")
+ALL_IN_ONE_ARGS = ("server",)
+WORKER_ARGS = ("worker",)
+ADMIN_URL_VARIABLE = "HEADWAY_BENCH_POSTGRES_URL"  # the server to create databases on
+DEFAULT_ADMIN_URLS = (
+    "postgresql://postgres@127.0.0.1:5432/postgres",
+    f"postgresql://{getpass.getuser()}@127.0.0.1:5432/postgres",
+)
+ROOT = Path(__file__).resolve().parents[1]
+
+FLOW = f"""\
+id: {FLOW_ID}
+namespace: {NAMESPACE}
+tasks:
+""" + "".join(
+    f"""\
+  - id: t{i}
+    type: io.kestra.plugin.core.debug.Return
+    format: "{i}"
+"""
+    for i in range(TASKS)
+)
+
+ABOUT = (
+    f"a flow of {TASKS} `io.kestra.plugin.core.debug.Return` tasks one after another (each "
+    "a RunnableTask: run by a worker, never by the executor) on a fresh PostgreSQL database "
+    "of the local server; one `headway server` with the API, the executor and the scheduler "
+    f"and no worker, and N `headway worker` processes of {SLOTS} slots each (N = 0: the "
+    "all-in-one `headway server`, its own worker handed TaskRuns in memory, as the "
+    "reference); a closed loop of clients each starting an execution with `POST "
+    "/api/v1/executions/{namespace}/{id}?wait=true` and the next once it is answered (so "
+    "at most that many TaskRuns are ready at once, fewer than one worker's slots: none "
+    "waits for a free slot); TaskRuns/s = the TaskRuns the workers ran / (the last "
+    "execution's end - the first request), after a warm-up not counted; ready to start = a "
+    "TaskRun's CREATED date (the executor enqueues it) to its first attempt's RUNNING date "
+    "(the worker starts it), over every TaskRun"
+)
+
+
+@dataclass(frozen=True)
+class Size:
+    executions: int  # measured (after the warm-up)
+    in_flight: int  # clients, each with one execution at a time
+    warmup: int  # executions first, not counted
+
+
+FULL = Size(executions=400, in_flight=16, warmup=32)
+QUICK = Size(executions=60, in_flight=16, warmup=16)
+
+
+# --- PostgreSQL ---------------------------------------------------------------------------
+def _with_database(url: str, name: str) -> str:
+    return urlunsplit(urlsplit(url)._replace(path="/" + name))
+
+
+def admin_url() -> str:
+    """The first URL of the local server that answers (HEADWAY_BENCH_POSTGRES_URL first)."""
+    import psycopg
+
+    given = os.environ.get(ADMIN_URL_VARIABLE)
+    errors = []
+    for url in (given,) if given else DEFAULT_ADMIN_URLS:
+        try:
+            with psycopg.connect(url, connect_timeout=3):
+                return url
+        except psycopg.OperationalError as exc:
+            errors.append(f"{url}: {str(exc).strip()[:200]}")
+    raise RuntimeError("PostgreSQL is not reachable: " + "; ".join(errors))
+
+
+@contextlib.contextmanager
+def fresh_database(admin: str) -> Iterator[str]:
+    """A new database on the server (its URL), dropped at the end."""
+    import psycopg
+    from psycopg import sql
+
+    name = f"headway_bench_{os.getpid()}_{secrets.token_hex(4)}"
+    with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield _with_database(admin, name)
+    finally:
+        with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+
+
+def _database_sockets(port: int) -> set[str]:
+    """The inodes of the machine's established TCP connections to ``port``."""
+    out = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()
+                remote_port = int(fields[2].rsplit(":", 1)[1], 16)
+                if remote_port == port and fields[3] == "01":
+                    out.add(f"socket:[{fields[9]}]")
+    return out
+
+
+def connected(pid: int, port: int) -> bool:
+    """Whether the process holds an established connection to the database's port."""
+    sockets = _database_sockets(port)
+    with contextlib.suppress(OSError):
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            with contextlib.suppress(OSError):
+                if os.readlink(fd) in sockets:
+                    return True
+    return False
+
+
+# --- processes ----------------------------------------------------------------------------
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of one process so far (0 once gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = stat.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU time so far of every process named postgres (the server and its backends; a
+    backend that exited in between takes its time with it)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            if (entry / "comm").read_text().strip() == "postgres":
+                total += cpu_seconds(int(entry.name))
+    return total
+
+
+class Processes:
+    """The server and workers of one measurement: each in a session (process group) of its
+    own, on a temporary HEADWAY_HOME; all stopped (SIGTERM, then SIGKILL to the group) on
+    exit."""
+
+    def __init__(self, db_url: str, env: dict[str, str], log: Path, tmp: Path) -> None:
+        self.db_url, self.log, self.tmp = db_url, log, tmp
+        self.env = {k: v for k, v in env.items() if not k.startswith("HEADWAY_")}
+        self.started: list[tuple[str, subprocess.Popen[bytes]]] = []
+        self.url = ""
+
+    def _start(self, name: str, args: tuple[str, ...], extra: dict[str, str]) -> int:
+        home = self.tmp / name
+        home.mkdir()
+        env = {
+            **self.env,
+            "HEADWAY_HOME": str(home),
+            "HEADWAY_DB_URL": self.db_url,
+            "HEADWAY_WORKER_SLOTS": str(SLOTS),
+            **extra,
+        }
+        cmd = [sys.executable, "-m", "headway", *args]
+        with self.log.open("a") as log:
+            log.write(f"\n=== {NAME} {name}: {' '.join(cmd[1:])}\n")
+            log.flush()
+            proc = subprocess.Popen(
+                cmd,
+                env=env,
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        self.started.append((name, proc))
+        return proc.pid
+
+    def start(self, workers: int, timeout: float = 90) -> None:
+        """The server (all in one when ``workers`` is 0) and the workers, until the server
+        answers /health and every process is connected to the database."""
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        self._start(
+            "server", SERVER_ARGS if workers else ALL_IN_ONE_ARGS, {"HEADWAY_PORT": str(port)}
+        )
+        for i in range(workers):
+            self._start(f"worker{i + 1}", WORKER_ARGS, {})
+        db_port = urlsplit(self.db_url).port or 5432
+        deadline = time.monotonic() + timeout
+        healthy = False
+        while time.monotonic() < deadline:
+            for name, proc in self.started:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"{name} exited {proc.returncode} (see the run's .log)")
+            if not healthy:
+                with contextlib.suppress(httpx.HTTPError):
+                    healthy = httpx.get(f"{self.url}/health", timeout=1).status_code == 200
+            if healthy and all(connected(p.pid, db_port) for _, p in self.started):
+                return
+            time.sleep(0.1)
+        raise RuntimeError(f"not started after {timeout:.0f} s (see the run's .log)")
+
+    def pids(self, prefix: str) -> list[int]:
+        return [p.pid for name, p in self.started if name.startswith(prefix)]
+
+    def cpu(self) -> dict[str, float]:
+        return {
+            "server": sum(cpu_seconds(p) for p in self.pids("server")),
+            "workers": sum(cpu_seconds(p) for p in self.pids("worker")),
+            "postgres": postgres_cpu_seconds(),
+        }
+
+    def stop(self) -> None:
+        for _, proc in self.started:
+            if proc.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for _, proc in self.started:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            # Whatever is left of the group (the process or what it started) is killed.
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=5)
+
+
+# --- the load -----------------------------------------------------------------------------
+async def closed_loop(url: str, clients: int, total: int) -> tuple[float, list[dict[str, Any]]]:
+    """``clients`` loops, each starting an execution and waiting for its answer (the ended
+    execution) before the next, until ``total`` were started: (wall-clock time of the first
+    request, the answered executions)."""
+    conns = Connections(f"{url}/api/v1/executions/{NAMESPACE}/{FLOW_ID}?wait=true", Outcome())
+    answered: list[dict[str, Any]] = []
+    started = 0
+    first = time.time()
+
+    async def client() -> None:
+        nonlocal started
+        while started < total:
+            started += 1
+            status, body = await conns.post(b"{}")
+            if status != 200:
+                raise RuntimeError(f"HTTP {status}: {body[:300]!r}")
+            answered.append(json.loads(body))
+
+    try:
+        async with asyncio.timeout(max(120, total)):
+            await asyncio.gather(*(client() for _ in range(clients)))
+    finally:
+        conns.close()
+    return first, answered
+
+
+def _date(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def figures(first: float, executions: list[dict[str, Any]]) -> dict[str, Any]:
+    """TaskRuns/s, the ready-to-start latencies and what ran where, from the ended
+    executions (Kestra's JSON, with their taskRunList) and the time of the first request."""
+    latencies: list[float] = []
+    by_worker: Counter[str] = Counter()
+    retried = 0
+    states: Counter[str] = Counter()
+    ends = []
+    durations = []
+    for ex in executions:
+        states[ex["state"]["current"]] += 1
+        ends.append(_date(ex["state"]["endDate"]).timestamp())
+        durations.append(
+            (_date(ex["state"]["endDate"]) - _date(ex["state"]["startDate"])).total_seconds()
+        )
+        for tr in ex.get("taskRunList") or []:
+            attempts = tr.get("attempts") or []
+            if not attempts:
+                continue  # not run by a worker
+            retried += len(attempts) > 1
+            created = tr["state"]["histories"][0]
+            running = attempts[0]["state"]["histories"][0]
+            assert created["state"] == "CREATED" and running["state"] == "RUNNING", tr
+            latencies.append((_date(running["date"]) - _date(created["date"])).total_seconds())
+            by_worker[attempts[0].get("workerId", "?")] += 1
+    wall = max(ends) - first
+    return {
+        "executions": len(executions),
+        "states": dict(states),
+        "taskruns": len(latencies),
+        "retried": retried,
+        "wall_s": round(wall, 3),
+        "taskruns_per_s": round(len(latencies) / wall, 1),
+        "ready_to_start": summary_ms(latencies),
+        "execution_duration": summary_ms(durations),
+        # TaskRuns each worker process ran (its pid), most first
+        "per_worker": sorted(by_worker.values(), reverse=True),
+    }
+
+
+def measure_one(
+    workers: int, size: Size, admin: str, env: dict[str, str], log: Path
+) -> dict[str, Any]:
+    """One worker count on a fresh database: its figures."""
+    with fresh_database(admin) as db_url, tempfile.TemporaryDirectory(prefix="headway-pgw-") as tmp:
+        procs = Processes(db_url, env, log, Path(tmp))
+        try:
+            procs.start(workers)
+            answer = httpx.post(
+                f"{procs.url}/api/v1/flows",
+                content=FLOW,
+                headers={"Content-Type": "application/x-yaml"},
+                timeout=30,
+            )
+            answer.raise_for_status()
+            asyncio.run(closed_loop(procs.url, size.in_flight, size.warmup))
+            before = load()
+            cpu = procs.cpu()
+            first, executions = asyncio.run(closed_loop(procs.url, size.in_flight, size.executions))
+            spent = {k: round(v - cpu[k], 2) for k, v in procs.cpu().items()}
+            after = load()
+        finally:
+            procs.stop()
+    out = figures(first, executions)
+    return {
+        "workers": workers,
+        "slots": SLOTS,
+        "in_flight": size.in_flight,
+        "tasks_per_execution": TASKS,
+        **out,
+        "cpu_s": spent,
+        "cpu_ms_per_taskrun": {
+            k: round(v / max(out["taskruns"], 1) * 1000, 3) for k, v in spent.items()
+        },
+        "load_before": before,
+        "load_after": after,
+    }
+
+
+def missing_commands(env: dict[str, str]) -> str | None:
+    """Why the distributed mode cannot be measured with this Headway (no ``headway worker``,
+    or a server without ``--components``), or None."""
+    for args, needs in ((WORKER_ARGS, ""), (SERVER_ARGS[:1], SERVER_ARGS[1])):
+        done = subprocess.run(
+            [sys.executable, "-m", "headway", *args, "--help"],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        if done.returncode or needs not in done.stdout:
+            what = f"`headway {' '.join(args)}`" + (f" {needs}" if needs else "")
+            return f"this Headway has no {what}"
+    return None
+
+
+def measure(
+    quick: bool,
+    env: dict[str, str],
+    log: Path,
+    record: Callable[..., None],
+    say: Callable[[str], None],
+) -> None:
+    """Every worker count of WORKER_COUNTS, one record each (its figures, or why not)."""
+    size = QUICK if quick else FULL
+    base = {"engine": "headway:default", "mode": "workers", "workload": NAME}
+    try:
+        admin = admin_url()
+    except RuntimeError as exc:
+        for workers in WORKER_COUNTS:
+            record(**base, workers=workers, error=str(exc)[:500])
+        say(f"  {NAME}: {exc}")
+        return
+    missing = missing_commands(env) if any(WORKER_COUNTS) else None
+    for workers in WORKER_COUNTS:
+        say(f"headway {NAME}: {workers} worker process(es){' (quick)' if quick else ''} ...")
+        if workers and missing:
+            record(**base, workers=workers, quick=quick, error=f"not measured: {missing}")
+            say(f"  not measured: {missing}")
+            continue
+        try:
+            figures = measure_one(workers, size, admin, env, log)
+        # Whatever fails (a process, PostgreSQL, an answer) is that worker count's result,
+        # and the others still run.
+        except Exception as exc:  # noqa: BLE001
+            record(**base, workers=workers, quick=quick, error=f"{type(exc).__name__}: {exc}"[:500])
+            say(f"  failed: {exc}")
+            continue
+        record(**base, quick=quick, **figures)
+        say(
+            f"  {figures['taskruns_per_s']} TaskRuns/s, ready to start "
+            f"{json.dumps(figures['ready_to_start'])}, load {figures['load_before']}"
+        )

@@ -1,0 +1,140 @@
+"""The "PostgreSQL with separate workers" section of docs/benchmarks.md, from the records
+of ``pgworkers`` (``mode: workers``, one per worker count, written by ``bench/pgworkers.py``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bench.pgworkers import ABOUT, NAME, TASKS
+
+TITLE = "PostgreSQL: TaskRuns/s by worker processes (Headway alone)"
+ANCHOR = "postgresql-taskrunss-by-worker-processes-headway-alone"
+# Issue 5's target.
+TARGET_RATE = 1000.0  # TaskRuns/s in total
+TARGET_P99_MS = 50.0  # ready to start
+
+
+def records_of(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The pgworkers records, by worker count."""
+    mine = [r for r in records if r.get("mode") == "workers" and r.get("workload") == NAME]
+    return sorted(mine, key=lambda r: r.get("workers", 0))
+
+
+def _who(workers: int) -> str:
+    return "0 (all-in-one server)" if workers == 0 else str(workers)
+
+
+def _lat(f: dict[str, Any] | None) -> str:
+    if not f or "p50_ms" not in f:
+        return "-"
+    return f"{f['p50_ms']:.1f} / {f['p99_ms']:.1f} / {f['max_ms']:.1f}"
+
+
+def _load(r: dict[str, Any]) -> str:
+    before, after = r.get("load_before") or [], r.get("load_after") or []
+    if not before:
+        return "?"
+    return f"{before[0]:.1f}, {after[0]:.1f}" if after else f"{before[0]:.1f}"
+
+
+def _cpu(r: dict[str, Any]) -> str:
+    c = r.get("cpu_ms_per_taskrun") or {}
+    if not c:
+        return "-"
+    return " / ".join(f"{c.get(k, 0):.2f}" for k in ("server", "workers", "postgres"))
+
+
+def _met(r: dict[str, Any]) -> bool:
+    p99 = (r.get("ready_to_start") or {}).get("p99_ms", 1e9)
+    return bool(r.get("taskruns_per_s", 0) >= TARGET_RATE and p99 < TARGET_P99_MS)
+
+
+def scaling(rows: list[dict[str, Any]]) -> str:
+    """A sentence on how throughput changes with the worker processes."""
+    measured = {r["workers"]: r for r in rows if "taskruns_per_s" in r}
+    separate = sorted(n for n in measured if n > 0)
+    if not separate:
+        return "Separate worker processes were not measured in this run."
+    rates = [measured[n]["taskruns_per_s"] for n in separate]
+    text = (
+        "With "
+        + ", ".join(str(n) for n in separate)
+        + " worker process"
+        + ("es" if len(separate) > 1 else "")
+        + ": "
+        + ", ".join(f"{x:,.0f}" for x in rates)
+        + " TaskRuns/s"
+    )
+    if len(separate) > 1:
+        ratio = rates[-1] / rates[0] if rates[0] else 0.0
+        how = (
+            "grows with the workers"
+            if ratio >= 1.5
+            else "grows a little with the workers"
+            if ratio >= 1.1
+            else "does not grow with the workers"
+        )
+        text += (
+            f": throughput {how} ({ratio:.2f}x from {separate[0]} to {separate[-1]}, "
+            f"{separate[-1] // separate[0]}x the processes)"
+        )
+    if 0 in measured:
+        base = measured[0]["taskruns_per_s"]
+        text += f"; the all-in-one server (no claim, results in memory): {base:,.0f} TaskRuns/s"
+    best = max((measured[n] for n in separate), key=lambda r: r["taskruns_per_s"])
+    text += (
+        f". The target of {TARGET_RATE:,.0f} TaskRuns/s with p99 under {TARGET_P99_MS:.0f} ms is "
+        + ("met" if any(_met(measured[n]) for n in separate) else "**missed**")
+        + f" (best: {best['taskruns_per_s']:,.0f} TaskRuns/s with {best['workers']} worker "
+        + ("process)." if best["workers"] == 1 else "processes).")
+    )
+    return text
+
+
+def section(records: list[dict[str, Any]]) -> list[str]:
+    """The section, or nothing when pgworkers was never measured or tried."""
+    rows = records_of(records)
+    if not rows:
+        return []
+    done = [r for r in rows if "taskruns_per_s" in r]
+    lines = [
+        f"## {TITLE}",
+        "",
+        f"{ABOUT[0].upper()}{ABOUT[1:]}. CPU per TaskRun: the CPU time the server, the workers "
+        "and PostgreSQL's processes spent over the measured window, divided by its TaskRuns "
+        "(the client's own, and the rest of the machine's, not counted). Issue 5's target: at "
+        f"least {TARGET_RATE:,.0f} TaskRuns/s in total, and ready to start p99 under "
+        f"{TARGET_P99_MS:.0f} ms.",
+        "",
+    ]
+    if done:
+        first = done[0]
+        size = "`--quick` size" if first.get("quick") else "full size"
+        lines += [
+            f"Run {first.get('stamp', '?')}, {size}: {first['executions']} executions of "
+            f"{first.get('tasks_per_execution', TASKS)} tasks per worker count, "
+            f"{first['in_flight']} at a time, {first['slots']} slots per worker; load average "
+            "(1 min, 2 cores) at the start and at the end of each.",
+            "",
+        ]
+    lines += [
+        "| worker processes | TaskRuns/s | ready to start p50 / p99 / max (ms) | execution "
+        f"({TASKS} tasks) p50 / p99 / max (ms) | CPU ms per TaskRun: server / workers / "
+        "PostgreSQL | TaskRuns per worker | load average | target |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        who = _who(r.get("workers", 0))
+        if "taskruns_per_s" not in r:
+            why = r.get("error") or r.get("skipped") or "not measured"
+            lines.append(f"| {who} | {why} | | | | | | |")
+            continue
+        per_worker = r.get("per_worker") or []
+        spread = ", ".join(str(x) for x in per_worker) if r.get("workers") else "-"
+        lines.append(
+            f"| {who} | {r['taskruns_per_s']:,.0f} ({r['taskruns']} in {r['wall_s']:.1f} s) | "
+            f"{_lat(r.get('ready_to_start'))} | {_lat(r.get('execution_duration'))} | "
+            f"{_cpu(r)} | {spread} | {_load(r)} | {'met' if _met(r) else '**missed**'} |"
+        )
+    lines += ["", scaling(rows), ""]
+    return lines
