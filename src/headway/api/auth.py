@@ -100,6 +100,7 @@ RULES: dict[tuple[str, str], Rule] = {
     # About the server and the caller: anyone with a role somewhere.
     ("GET", "/plugins/schemas/flow"): Rule("viewer", "any"),
     ("GET", "/me"): Rule("viewer", "any"),
+    ("GET", "/workers"): Rule("viewer", "any"),
     ("GET", "/audit/search"): Rule("admin", "search"),
     # Token routes check the namespace of the token themselves.
     ("GET", "/tokens"): Rule("admin", "any"),

@@ -22,6 +22,7 @@ COMMANDS = {
     "schema": ("headway.cli.validate", "schema"),
     "executions": ("headway.cli.executions", "executions"),
     "server": ("headway.cli.server", "server"),
+    "worker": ("headway.cli.server", "worker"),
     "flows": ("headway.cli.flows", "flows"),
     "namespace": ("headway.cli.namespaces", "namespace"),
     "tokens": ("headway.cli.tokens", "tokens"),

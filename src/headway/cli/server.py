@@ -1,4 +1,5 @@
-"""``headway server``: the engine, the API and the flows directory in one process."""
+"""``headway server``: the engine, the API and the flows directory in one process (or the
+components chosen); ``headway worker``: a worker alone, on a shared store."""
 
 from __future__ import annotations
 
@@ -30,6 +31,11 @@ from headway.settings import Settings
     type=click.Choice(["none", "tokens", "proxy"]),
     help="Access control (setting auth; see docs/security.md).",
 )
+@click.option(
+    "--components",
+    help="What this process runs, comma-separated: api, executor, scheduler, worker "
+    "(setting components; default all). See docs/deployment.md.",
+)
 def server(
     host: str | None,
     port: int | None,
@@ -37,11 +43,54 @@ def server(
     worker_slots: int | None,
     db_url: str | None,
     auth: str | None,
+    components: str | None,
 ) -> None:
     """Run Headway: the web UI at http://HOST:PORT/, the API under /api/v1, the executor,
     a worker and the scheduler, on the configured store (SQLite by default)."""
     settings = Settings.load(
-        {"host": host, "port": port, "worker_slots": worker_slots, "db_url": db_url, "auth": auth}
+        {
+            "host": host,
+            "port": port,
+            "worker_slots": worker_slots,
+            "db_url": db_url,
+            "auth": auth,
+            "components": components,
+        }
     )
+    _run(settings, flows_dir)
+
+
+@click.command()
+@click.option("--slots", type=click.IntRange(1), help="TaskRuns run at once (worker_slots).")
+@click.option(
+    "--group",
+    help="Take only TaskRuns of tasks with this workerGroup.key (setting worker_group); "
+    "without, only tasks without a worker group.",
+)
+@click.option(
+    "--drain-seconds",
+    type=click.FloatRange(0),
+    help="On SIGTERM, how long running TaskRuns may finish before they are handed back "
+    "(setting drain_seconds, default 30).",
+)
+@click.option("--db-url", help="The shared store (setting db_url): postgresql://...")
+def worker(
+    slots: int | None, group: str | None, drain_seconds: float | None, db_url: str | None
+) -> None:
+    """Run a worker alone: it claims TaskRuns from the store and runs them, next to servers
+    that run the executor and the scheduler (see docs/deployment.md)."""
+    settings = Settings.load(
+        {
+            "worker_slots": slots,
+            "worker_group": group,
+            "drain_seconds": drain_seconds,
+            "db_url": db_url,
+            "components": "worker",
+        }
+    )
+    _run(settings, None)
+
+
+def _run(settings: Settings, flows_dir: Path | None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     asyncio.run(serve(settings, flows_dir=flows_dir))

@@ -78,7 +78,6 @@ class Engine:
             group=settings.worker_group or None,
             storage=self.storage,
         )
-        self.worker.drain_seconds = settings.drain_seconds
         fork_server.configure(enabled=settings.python_fork_server)
         if local:
             # TaskRuns go to the worker leased in the transaction that creates them, and

@@ -1,5 +1,6 @@
-"""What clients ask about the server itself: the flow language's JSON Schema (for editors)
-and who the caller is (for a UI that hides what a role cannot do)."""
+"""What clients ask about the server itself: the flow language's JSON Schema (for editors),
+who the caller is (for a UI that hides what a role cannot do), and the workers of the
+cluster."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from fastapi import APIRouter, Depends, Request
 
 from headway.api.context import ServerContext, get_ctx
 from headway.api.roles import ANONYMOUS, Principal
+from headway.execution import iso, utcnow
 from headway.flows.schema import flow_json_schema
 
 router = APIRouter(tags=["server"])
@@ -29,3 +31,24 @@ async def me(request: Request) -> dict[str, Any]:
         "name": principal.name,
         "grants": [{"role": g.role, "namespace": g.namespace} for g in principal.grants],
     }
+
+
+@router.get("/workers")
+async def workers(ctx: Ctx) -> dict[str, Any]:
+    """The registered workers (every `headway worker` and server with a worker) with their
+    group, slots and last heartbeat; `alive`: a heartbeat within a lease."""
+    now = utcnow()
+    lease = ctx.settings.lease_seconds
+    results = [
+        {
+            "id": w.id,
+            "group": w.group,
+            "slots": w.slots,
+            "host": w.host,
+            "started": iso(w.started),
+            "heartbeat": None if w.heartbeat is None else iso(w.heartbeat),
+            "alive": w.heartbeat is not None and (now - w.heartbeat).total_seconds() < lease,
+        }
+        for w in await ctx.store.workers()
+    ]
+    return {"results": results, "total": len(results)}
