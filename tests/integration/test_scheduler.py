@@ -21,7 +21,7 @@ from headway.scheduler import ManualClock, Scheduler, control
 from headway.settings import Settings
 from headway.state import State
 from headway.store import open_store
-from headway.store.base import ExecutionQuery, Store
+from headway.store.base import ExecutionQuery, Fenced, Store
 
 T0 = datetime(2024, 5, 1, 10, 1, tzinfo=UTC)  # a Wednesday
 
@@ -358,6 +358,26 @@ async def test_one_scheduler_leads_at_a_time(harness: Harness) -> None:
     harness.clock.set(T0 + timedelta(seconds=16))  # the leader's lease (15 s) expired
     assert await other.lead()
     assert not await harness.scheduler.lead()
+
+
+async def test_a_deposed_leader_fires_nothing(harness: Harness) -> None:
+    """A leader whose lease another scheduler took (it was cut off for longer than the
+    lease) has its firing refused by the store: no date fires twice."""
+    await harness.save(EVERY_5_MINUTES)
+    deposed = harness.scheduler
+    assert await deposed.lead()
+    await deposed.tick()  # the trigger's state: next date 10:05
+    harness.clock.set(T0 + timedelta(seconds=16))
+    successor = harness.new_scheduler()
+    assert await successor.lead()
+    # The deposed one still believes it leads (it has not asked again) and ticks.
+    harness.clock.set(T0 + timedelta(minutes=4, seconds=1))
+    with pytest.raises(Fenced, match="no longer holds the lease scheduler"):
+        await deposed.tick()
+    assert await harness.executions("every5") == []
+    await successor.tick()
+    fired = await harness.executions("every5")
+    assert [e.schedule_date for e in fired] == [T0 + timedelta(minutes=4)]
 
 
 async def test_the_scheduler_survives_a_store_error(

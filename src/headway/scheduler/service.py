@@ -27,7 +27,7 @@ from headway.scheduler.evaluate import context, simple_conditions_hold
 from headway.scheduler.firing import Firing, build, merge_batches, notify, schedule_variables
 from headway.scheduler.index import Entry, FlowIndex, definition_hash
 from headway.scheduler.schedules import Timed, after, before, dates_until, due, first_date
-from headway.store.base import Batch, Store, TriggerState
+from headway.store.base import Batch, Fence, Store, TriggerState
 from headway.triggers.model import HttpTrigger, Schedule, ScheduleOnDates, TriggerBase
 
 log = logging.getLogger(__name__)
@@ -62,6 +62,8 @@ class Scheduler:
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{new_id()[:6]}"
         self.index = FlowIndex(store, flows)
         self.started: datetime | None = None
+        # Whether the last ``lead`` won the lease (then what it fires is fenced by it).
+        self.elected = False
         self.wakeup = asyncio.Event()
         self.polls: dict[Key, asyncio.Task[None]] = {}
         # For /metrics: how late the last scheduled date fired, and how many fired.
@@ -105,6 +107,7 @@ class Scheduler:
         """Take or renew the scheduler lease: only its holder evaluates triggers."""
         now = self.clock.now()
         leading = await self.store.acquire_lease(LEASE_NAME, self.holder, now, now + self.lease)
+        self.elected = leading
         if leading and self.started is None:
             self.started = now
         return leading
@@ -273,6 +276,10 @@ class Scheduler:
         if failed:
             await self.store.record_ended(self.tenant, failed)
         batch = merge_batches([b for b, _ in fired])
+        if self.elected:
+            # Only while this scheduler still leads: a leader that lost its lease (cut off
+            # for longer than it) fires nothing another has fired.
+            batch.fence = Fence(named_lease=(LEASE_NAME, self.holder))
         await self.store.commit_triggered(batch, states, ended_done or [])
         notify(self.executor, batch)
         if failed:

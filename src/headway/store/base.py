@@ -116,14 +116,16 @@ class Ownership:
 @dataclass(slots=True)
 class Fence:
     """What the writer of a batch must still hold for the batch to apply, checked (and
-    locked) in its transaction before any write: the executions ``executor`` owns, and the
-    queue rows leased to workers, as (task_run_id, worker_id). ``release``: executions the
-    executor gives up (they ended)."""
+    locked) in its transaction before any write: the executions ``executor`` owns, the
+    queue rows leased to workers, as (task_run_id, worker_id), and a named lease, as (name,
+    holder) (the scheduler's leadership). ``release``: executions the executor gives up
+    (they ended)."""
 
     executor: str | None = None
     executions: list[str] = field(default_factory=list)
     leases: list[tuple[str, str]] = field(default_factory=list)
     release: list[str] = field(default_factory=list)
+    named_lease: tuple[str, str] | None = None
 
 
 class Fenced(StoreError):

@@ -68,14 +68,17 @@ Steps = list[tuple[str, list[tuple[object, ...]]]]
 
 async def commit(conn: Conn, batch: Batch, origin: str) -> None:
     # Everything is converted (and JSON-encoded) before the transaction starts.
-    steps = prepare(batch, origin)
+    await run(conn, prepare(batch, origin))
+
+
+async def run(conn: Conn, steps: Steps) -> None:
+    """Apply prepared steps in one transaction; a refused fence raises Fenced."""
     try:
         async with conn.pipeline(), conn.transaction():
             await apply(conn, steps)
     except psycopg.Error as exc:
         if exc.sqlstate == owners.FENCED:
-            message = exc.diag.message_primary or str(exc)
-            raise Fenced(message) from None
+            raise Fenced(exc.diag.message_primary or str(exc)) from None
         raise
 
 

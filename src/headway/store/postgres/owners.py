@@ -35,7 +35,7 @@ WHERE o.owner = %(owner)s AND o.until > %(now)s"""
 RENEW = "UPDATE execution_owners SET until = %s WHERE owner = %s RETURNING execution_id"
 RELEASE = "DELETE FROM execution_owners WHERE owner = %s"
 RELEASE_SOME = "DELETE FROM execution_owners WHERE owner = %s AND execution_id = ANY(%s)"
-FENCE = "SELECT headway_fence(%s, %s, %s, %s)"
+FENCE = "SELECT headway_fence(%s, %s, %s, %s, %s, %s)"
 # The SQLSTATE headway_fence raises.
 FENCED = "HW001"
 
@@ -74,6 +74,7 @@ def steps(fence: Fence | None) -> list[tuple[str, list[tuple[object, ...]]]]:
         sorted(set(fence.executions)),
         [task_run_id for task_run_id, _ in fence.leases],
         [worker_id for _, worker_id in fence.leases],
+        *(fence.named_lease or (None, None)),
     )
     out: list[tuple[str, list[tuple[object, ...]]]] = [(FENCE, [check])]
     if fence.release and fence.executor is not None:

@@ -143,8 +143,7 @@ async def commit_triggered(
     steps = batches.prepare(batch, origin)
     steps.append((UPSERT, [_params(s, now) for s in states]))
     steps.append((ACK_ENDED, [(execution_id,) for execution_id in ended_done]))
-    async with conn.pipeline(), conn.transaction():
-        await batches.apply(conn, steps)
+    await batches.run(conn, steps)
 
 
 async def record_ended(conn: Conn, tenant: str, execution_ids: list[str]) -> None:

@@ -29,6 +29,7 @@ RELEASE_SOME = """
 DELETE FROM execution_owners
 WHERE owner = ? AND execution_id IN (SELECT value FROM json_each(?))"""
 HELD_LEASE = "SELECT 1 FROM queue WHERE task_run_id = ? AND worker_id = ?"
+HELD_NAMED_LEASE = "SELECT 1 FROM leases WHERE tenant = 'main' AND name = ? AND holder = ?"
 
 
 def take(
@@ -63,5 +64,8 @@ def check(conn: sqlite3.Connection, fence: Fence) -> None:
     for task_run_id, worker_id in fence.leases:
         if conn.execute(HELD_LEASE, (task_run_id, worker_id)).fetchone() is None:
             raise Fenced(f"the lease of {worker_id} on TaskRun {task_run_id} has ended")
+    lease = fence.named_lease
+    if lease is not None and conn.execute(HELD_NAMED_LEASE, lease).fetchone() is None:
+        raise Fenced(f"{lease[1]} no longer holds the lease {lease[0]}")
     if fence.release and fence.executor is not None:
         conn.execute(RELEASE_SOME, (fence.executor, json.dumps(sorted(set(fence.release)))))

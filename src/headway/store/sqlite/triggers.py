@@ -10,7 +10,7 @@ from typing import Any
 from headway.execution import utcnow
 from headway.store.base import Backfill, Batch, TriggerState
 from headway.store.sqlite import batch as batches
-from headway.store.sqlite import rows
+from headway.store.sqlite import owners, rows
 from headway.store.sqlite.connection import transaction
 
 _COLUMNS = (
@@ -147,6 +147,8 @@ def commit_triggered(
     steps = batches.prepare(batch)
     state_params = [_params(s, now) for s in states]
     with transaction(conn):
+        if batch.fence is not None:
+            owners.check(conn, batch.fence)
         batches.apply(conn, steps)
         conn.executemany(UPSERT, state_params)
         conn.executemany(ACK_ENDED, [(execution_id,) for execution_id in ended_done])

@@ -22,7 +22,8 @@ ALTER TABLE queue ADD COLUMN cancelled boolean NOT NULL DEFAULT false;
 -- The fence of a batch (headway.store.base.Fence), first in its transaction: lock the rows
 -- the writer must still hold, and refuse the batch (SQLSTATE HW001) if one is not its own.
 CREATE FUNCTION headway_fence(executor text, execution_ids text[], task_run_ids text[],
-                              worker_ids text[]) RETURNS void AS $$
+                              worker_ids text[], lease_name text, lease_holder text)
+RETURNS void AS $$
 DECLARE
     held integer;
 BEGIN
@@ -48,6 +49,14 @@ BEGIN
             RAISE EXCEPTION USING ERRCODE = 'HW001',
                 MESSAGE = 'the lease on TaskRun(s) ' || array_to_string(task_run_ids, ', ')
                     || ' has ended';
+        END IF;
+    END IF;
+    IF lease_name IS NOT NULL THEN
+        PERFORM 1 FROM leases WHERE tenant = 'main' AND name = lease_name
+            AND holder = lease_holder FOR UPDATE;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION USING ERRCODE = 'HW001',
+                MESSAGE = lease_holder || ' no longer holds the lease ' || lease_name;
         END IF;
     END IF;
 END
