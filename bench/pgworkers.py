@@ -174,6 +174,32 @@ def connected(pid: int, port: int) -> bool:
     return False
 
 
+# What PostgreSQL counts for the database (pg_stat_database): transactions and rows.
+DB_COUNTERS = (
+    "xact_commit",
+    "xact_rollback",
+    "tup_returned",
+    "tup_fetched",
+    "tup_inserted",
+    "tup_updated",
+    "tup_deleted",
+)
+STATS_DELAY = 2.5  # s: a backend reports its counters at most once a second, after a commit
+
+
+def database_counters(db_url: str) -> dict[str, int]:
+    """The database's counters so far (as the backends last reported them)."""
+    import psycopg
+
+    with psycopg.connect(db_url, autocommit=True, connect_timeout=5) as conn:
+        row = conn.execute(
+            f"SELECT {', '.join(DB_COUNTERS)} FROM pg_stat_database "
+            "WHERE datname = current_database()"
+        ).fetchone()
+    assert row is not None
+    return dict(zip(DB_COUNTERS, (int(x) for x in row), strict=True))
+
+
 # --- processes ----------------------------------------------------------------------------
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of one process so far (0 once gone)."""
@@ -372,11 +398,16 @@ def measure_one(
             )
             answer.raise_for_status()
             asyncio.run(closed_loop(procs.url, size.in_flight, size.warmup))
+            time.sleep(STATS_DELAY)
+            counters = database_counters(db_url)
             before = load()
             cpu = procs.cpu()
             first, executions = asyncio.run(closed_loop(procs.url, size.in_flight, size.executions))
             spent = {k: round(v - cpu[k], 2) for k, v in procs.cpu().items()}
             after = load()
+            time.sleep(STATS_DELAY)
+            # (the idle polls of these seconds included: a few transactions each)
+            counted = {k: v - counters[k] for k, v in database_counters(db_url).items()}
         finally:
             procs.stop()
     out = figures(first, executions)
@@ -390,6 +421,8 @@ def measure_one(
         "cpu_ms_per_taskrun": {
             k: round(v / max(out["taskruns"], 1) * 1000, 3) for k, v in spent.items()
         },
+        # What PostgreSQL counted per TaskRun: transactions, rows read and written.
+        "db_per_taskrun": {k: round(v / max(out["taskruns"], 1), 2) for k, v in counted.items()},
         "load_before": before,
         "load_after": after,
     }
