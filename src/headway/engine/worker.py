@@ -118,8 +118,11 @@ class Worker:
         self.id = member_id()
         self.info = WorkerInfo(self.id, group, slots, socket.gethostname(), utcnow())
         self.running: dict[str, asyncio.Task[None]] = {}
-        # TaskRuns whose lease this worker lost (reaped): stopped, their result dropped.
-        self._lost: set[str] = set()
+        # The attempt each running TaskRun runs.
+        self.attempts: dict[str, int] = {}
+        # Attempts (TaskRun id, attempt) whose lease this worker lost (reaped): stopped,
+        # their result dropped.
+        self._lost: set[tuple[str, int]] = set()
         # On SIGTERM, how long running TaskRuns may finish before they are handed back.
         self.drain_seconds = 0.0
         self.wakeup = asyncio.Event()
@@ -208,11 +211,22 @@ class Worker:
         return removed
 
     def _spawn(self, item: QueuedTaskRun) -> None:
+        trid = item.task_run_id
+        stale = self.running.get(trid)
+        if stale is not None:
+            # An earlier attempt still runs here: its lease ended (it was reaped), and this
+            # one replaces it.
+            self._lost.add((trid, self.attempts[trid]))
+            stale.cancel()
         task = asyncio.create_task(self._execute(item))
-        self.running[item.task_run_id] = task
+        self.running[trid] = task
+        self.attempts[trid] = item.attempt
 
         def done(_: asyncio.Task[None]) -> None:
-            self._done(item.task_run_id)
+            if self.running.get(trid) is task:
+                del self.running[trid]
+                del self.attempts[trid]
+            self._done()
 
         task.add_done_callback(done)
 
@@ -224,8 +238,7 @@ class Worker:
             self._ready_hint = later
         self.wakeup.set()
 
-    def _done(self, task_run_id: str) -> None:
-        self.running.pop(task_run_id, None)
+    def _done(self) -> None:
         if not self._drained:
             self.wakeup.set()  # a slot is free and work is left
 
@@ -266,13 +279,17 @@ class Worker:
     async def beat(self) -> None:
         """Note this worker alive, renew its leases; stop what a kill asked to stop and
         what it no longer leases."""
-        running = list(self.running)
+        running = dict(self.attempts)
         now = utcnow()
-        renewal = await self.store.heartbeat(self.info, running, now, now + self.lease)
-        lost = [trid for trid in running if trid not in renewal.held]
+        renewal = await self.store.heartbeat(self.info, list(running), now, now + self.lease)
+        lost = [
+            trid
+            for trid, attempt in running.items()
+            if trid not in renewal.held and self.attempts.get(trid) == attempt
+        ]
         if lost:
             log.warning("worker %s: lease lost on %s: stopping them", self.id, ", ".join(lost))
-            self._lost.update(lost)
+            self._lost.update((trid, running[trid]) for trid in lost)
         self.cancel([*lost, *renewal.cancelled])
 
     def cancel(self, task_run_ids: list[str] | tuple[str, ...]) -> None:
@@ -386,8 +403,8 @@ class Worker:
             logs=ctx.take_logs(),
             fence=Fence(leases=[(tr.id, self.id)]),
         )
-        if tr.id in self._lost:
-            self._lost.discard(tr.id)
+        if (tr.id, item.attempt) in self._lost:
+            self._lost.discard((tr.id, item.attempt))
             log.info("worker %s: result of %s dropped (its lease was lost)", self.id, tr.id)
             return
         await asyncio.shield(self._report(batch))

@@ -1,0 +1,309 @@
+"""Several engines on one PostgreSQL store, in one test process (each with its own store
+object: its own pool and notification connection, as separate processes have): executors
+that own executions, workers alone, kills that reach a remote worker, a worker cut off for
+longer than its lease, worker groups' fallback, a worker's drain."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from headway.engine.engine import EXECUTOR, WORKER, Engine
+from headway.errors import StoreError
+from headway.execution import Execution, utcnow
+from headway.flows.loader import parse_flow
+from headway.settings import Settings
+from headway.state import State
+from headway.store.base import Batch, Fenced, NewEvent
+from headway.store.postgres import PostgresStore
+from postgres_db import PostgresDatabase
+
+THREE_STEPS = """\
+id: three
+namespace: dist
+tasks:
+  - id: a
+    type: io.kestra.plugin.core.debug.Return
+    format: "a"
+  - id: b
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ outputs.a.value }}b"
+  - id: c
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ outputs.b.value }}c"
+"""
+SLEEP = """\
+id: sleep
+namespace: dist
+tasks:
+  - id: nap
+    type: io.kestra.plugin.scripts.shell.Commands
+    commands: ["sleep {{ inputs.seconds }}", "echo woke"]
+inputs:
+  - id: seconds
+    type: INT
+    defaults: 30
+"""
+APPROVAL = """\
+id: approval
+namespace: dist
+tasks:
+  - id: wait
+    type: io.kestra.plugin.core.flow.Pause
+  - id: after
+    type: io.kestra.plugin.core.debug.Return
+    format: resumed
+"""
+
+
+def group_flow(fallback: str) -> str:
+    return f"""\
+id: gpu-{fallback.lower()}
+namespace: dist
+tasks:
+  - id: train
+    type: io.kestra.plugin.core.debug.Return
+    format: trained
+    workerGroup:
+      key: gpu
+      fallback: {fallback}
+"""
+
+
+class Cluster:
+    """Engines started on stores of their own, stopped at the end."""
+
+    def __init__(self, url: str, home: Path, stack: AsyncExitStack) -> None:
+        self.url = url
+        self.home = home
+        self.stack = stack
+        self.count = 0
+
+    async def engine(self, *components: str, lease: float = 30.0, **settings: Any) -> Engine:
+        self.count += 1
+        store = PostgresStore(self.url)
+        await store.open()
+        self.stack.push_async_callback(store.close)
+        values = {"home": self.home / str(self.count), "lease_seconds": lease, **settings}
+        engine = Engine(store, Settings.load(values, environ={}), components=frozenset(components))
+        await engine.start()
+        self.stack.push_async_callback(engine.stop)
+        return engine
+
+
+@pytest.fixture
+async def cluster(postgres_database: PostgresDatabase, tmp_path: Path) -> AsyncIterator[Cluster]:
+    postgres_database.truncate()
+    async with AsyncExitStack() as stack:
+        yield Cluster(postgres_database.url, tmp_path, stack)
+
+
+async def start(engine: Engine, source: str, inputs: dict[str, Any] | None = None) -> Execution:
+    flow = parse_flow(source, task_types=engine.registry)
+    record = await engine.store.save_flow("main", flow.namespace, flow.id, source)
+    return await engine.executor.create_execution(flow, record.revision, inputs or {})
+
+
+async def until(check: Callable[[], Any], timeout: float = 10.0) -> Any:
+    """Poll ``check`` (a coroutine function) until it returns something truthy."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        value = await check()
+        if value:
+            return value
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"not within {timeout}s")
+        await asyncio.sleep(0.05)
+
+
+async def running(engine: Engine, execution_id: str) -> Execution | None:
+    execution = await engine.store.get_execution(execution_id)
+    assert execution is not None
+    if any(tr.current is State.RUNNING for tr in execution.task_runs):
+        return execution
+    return None
+
+
+async def test_two_executors_and_a_worker_run_every_execution_once(cluster: Cluster) -> None:
+    first = await cluster.engine(EXECUTOR)
+    second = await cluster.engine(EXECUTOR)
+    worker = await cluster.engine(WORKER)
+    created = [await start(first if n % 2 else second, THREE_STEPS) for n in range(30)]
+    done = [await asyncio.wait_for(first.wait(e.id), 30) for e in created]
+    assert {e.current for e in done} == {State.SUCCESS}
+    for execution in done:
+        assert [tr.task_id for tr in execution.task_runs] == ["a", "b", "c"]
+        assert [len(tr.attempts) for tr in execution.task_runs] == [1, 1, 1]
+        assert execution.task_runs[2].outputs == {"value": "abc"}
+        assert {a.worker_id for tr in execution.task_runs for a in tr.attempts} == {
+            worker.worker.id
+        }
+    # Ended executions are given up by their executor.
+    assert first.executor.owned == {} and second.executor.owned == {}
+
+
+async def test_an_execution_changes_hands_only_when_its_owner_lets_go(cluster: Cluster) -> None:
+    first = await cluster.engine(EXECUTOR, WORKER)
+    second = await cluster.engine(EXECUTOR, WORKER)
+    created = await start(first, APPROVAL)
+    paused = await asyncio.wait_for(first.wait(created.id), 10)
+    assert paused.current is State.PAUSED
+    # Either executor may have taken the new execution; one did, not both.
+    owner, bystander = (first, second) if created.id in first.executor.owned else (second, first)
+    assert created.id in owner.executor.owned and created.id not in bystander.executor.owned
+    # While the owner is alive, a resume committed anywhere is the owner's to apply.
+    await bystander.store.commit(Batch(events=[NewEvent(created.id, "resume", {"inputs": {}})]))
+    done = await asyncio.wait_for(bystander.wait(created.id), 10)
+    assert done.current is State.SUCCESS
+    assert created.id not in bystander.executor.views
+    # The owner gave it up when it ended; stopping gives up the rest.
+    assert created.id not in owner.executor.owned
+
+
+async def test_a_stale_executor_writes_nothing(cluster: Cluster) -> None:
+    stale = await cluster.engine(EXECUTOR, WORKER)
+    created = await start(stale, APPROVAL)
+    await asyncio.wait_for(stale.wait(created.id), 10)
+    assert created.id in stale.executor.owned
+    # Another executor took the execution while this one was cut off.
+    store = stale.store
+    assert isinstance(store, PostgresStore)
+    async with store._db._pool.connection() as conn:  # type: ignore[union-attr]
+        await conn.execute(
+            "UPDATE execution_owners SET owner = 'elsewhere', token = 'new' WHERE execution_id = %s",
+            (created.id,),
+        )
+    before = await store.get_execution(created.id)
+    with pytest.raises(Fenced, match="no longer owns"):
+        await stale.executor.evaluate(created.id, [])
+    # Through its loop, the refusal makes it forget the execution (and its cached copy).
+    await store.commit(Batch(events=[NewEvent(created.id, "kill")]))
+    await until(lambda: _forgotten(stale, created.id))
+    assert await store.get_execution(created.id) == before
+    assert [e.kind for e in await store.pending_events()] == ["kill"]
+
+
+async def _forgotten(engine: Engine, execution_id: str) -> bool:
+    engine.executor.inbox_changed()
+    return execution_id not in engine.executor.views
+
+
+async def test_a_kill_reaches_a_worker_in_another_process_at_once(cluster: Cluster) -> None:
+    executor = await cluster.engine(EXECUTOR)
+    worker = await cluster.engine(WORKER)
+    created = await start(executor, SLEEP)
+    await until(lambda: running(executor, created.id))
+    assert worker.worker.running
+    asked = utcnow()
+    await executor.executor.request(created.id, "kill", {})
+    killed = await asyncio.wait_for(executor.wait(created.id), 10)
+    assert killed.current is State.KILLED
+    assert killed.task_runs[0].current is State.KILLED
+    # Told through the store's notification, not at the next heartbeat (10 s).
+    assert killed.state.end_date is not None
+    assert (killed.state.end_date - asked).total_seconds() < 5
+    assert not worker.worker.running
+
+
+async def test_a_worker_cut_off_longer_than_its_lease_is_replaced_and_its_result_refused(
+    cluster: Cluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    executor = await cluster.engine(EXECUTOR, lease=1.5)
+    cut_off = await cluster.engine(WORKER, lease=1.5)
+    created = await start(executor, SLEEP, {"seconds": 3})
+    await until(lambda: running(executor, created.id))
+
+    async def unreachable(*args: Any, **kwargs: Any) -> Any:
+        raise StoreError("PostgreSQL store: connection refused (cut off)")
+
+    # It reaches the store no more (but to report); its task goes on.
+    monkeypatch.setattr(cut_off.store, "heartbeat", unreachable)
+    monkeypatch.setattr(cut_off.store, "claim", unreachable)
+    replacement = await cluster.engine(WORKER, lease=1.5)
+    done = await asyncio.wait_for(executor.wait(created.id), 20)
+    assert done.current is State.SUCCESS
+    (nap,) = done.task_runs
+    assert [(a.state.current, a.worker_id) for a in nap.attempts] == [
+        (State.FAILED, cut_off.worker.id),
+        (State.SUCCESS, replacement.worker.id),
+    ]
+    # The cut-off worker is back and finishes its attempt: its result is refused.
+    monkeypatch.undo()
+    await until(lambda: _idle(cut_off))
+    again = await executor.store.get_execution(created.id)
+    assert again is not None and again.task_runs[0].attempts == nap.attempts
+    logs = await executor.store.list_logs(created.id)
+    assert any("attempt 1 lost" in entry.message for _, entry in logs)
+
+
+async def _idle(engine: Engine) -> bool:
+    return not engine.worker.running
+
+
+@pytest.mark.parametrize(
+    ("fallback", "state", "message"),
+    [
+        ("FAIL", State.FAILED, "no worker of group 'gpu' is running (workerGroup.fallback: FAIL)"),
+        ("CANCEL", State.KILLED, "no worker of group 'gpu'"),
+    ],
+)
+async def test_without_a_worker_of_its_group_a_task_fails_or_is_cancelled(
+    cluster: Cluster, fallback: str, state: State, message: str
+) -> None:
+    engine = await cluster.engine(EXECUTOR, WORKER)
+    created = await start(engine, group_flow(fallback))
+    done = await asyncio.wait_for(engine.wait(created.id), 10)
+    assert done.task_runs[0].current is state
+    assert done.current is state
+    logs = await engine.store.list_logs(created.id)
+    assert any(message in entry.message for _, entry in logs)
+
+
+async def test_a_task_waits_for_a_worker_of_its_group(cluster: Cluster) -> None:
+    engine = await cluster.engine(EXECUTOR, WORKER)
+    created = await start(engine, group_flow("WAIT"))
+    await asyncio.sleep(1.0)
+    waiting = await engine.store.get_execution(created.id)
+    assert waiting is not None and waiting.task_runs[0].current is State.CREATED
+    gpu = await cluster.engine(WORKER, worker_group="gpu")
+    done = await asyncio.wait_for(engine.wait(created.id), 10)
+    assert done.current is State.SUCCESS
+    assert done.task_runs[0].attempts[0].worker_id == gpu.worker.id
+    # With a live worker of the group, FAIL does not fail.
+    await engine.executor.refresh_worker_groups()
+    created = await start(engine, group_flow("FAIL"))
+    assert (await asyncio.wait_for(engine.wait(created.id), 10)).current is State.SUCCESS
+
+
+async def test_a_stopping_worker_drains_then_hands_back(cluster: Cluster) -> None:
+    executor = await cluster.engine(EXECUTOR)
+    draining = await cluster.engine(WORKER)
+    draining.worker.drain_seconds = 10
+    short = await start(executor, SLEEP, {"seconds": 1})
+    await until(lambda: running(executor, short.id))
+    await draining.stop()  # waits for the running TaskRun
+    done = await asyncio.wait_for(executor.wait(short.id), 10)
+    assert done.current is State.SUCCESS and len(done.task_runs[0].attempts) == 1
+
+    impatient = await cluster.engine(WORKER)
+    impatient.worker.drain_seconds = 0.2
+    long = await start(executor, SLEEP, {"seconds": 30})
+    await until(lambda: running(executor, long.id))
+    await impatient.stop()  # hands its TaskRun back at once: a lost attempt
+    await cluster.engine(WORKER)
+    rerun = await until(lambda: _attempts(executor, long.id, 2))
+    assert rerun[0].state.current is State.FAILED
+    await executor.executor.request(long.id, "kill", {})
+    assert (await asyncio.wait_for(executor.wait(long.id), 10)).current is State.KILLED
+
+
+async def _attempts(engine: Engine, execution_id: str, count: int) -> Any:
+    execution = await engine.store.get_execution(execution_id)
+    assert execution is not None
+    attempts = execution.task_runs[0].attempts
+    return attempts if len(attempts) >= count else None
