@@ -109,15 +109,15 @@ async def start(engine: Engine, source: str, inputs: dict[str, Any] | None = Non
     return await engine.executor.create_execution(flow, record.revision, inputs or {})
 
 
-async def until(check: Callable[[], Any], timeout: float = 10.0) -> Any:
+async def until(check: Callable[[], Any], within: float = 10.0) -> Any:
     """Poll ``check`` (a coroutine function) until it returns something truthy."""
-    deadline = asyncio.get_running_loop().time() + timeout
+    deadline = asyncio.get_running_loop().time() + within
     while True:
         value = await check()
         if value:
             return value
         if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"not within {timeout}s")
+            raise AssertionError(f"not within {within}s")
         await asyncio.sleep(0.05)
 
 
@@ -175,7 +175,8 @@ async def test_a_stale_executor_writes_nothing(cluster: Cluster) -> None:
     assert isinstance(store, PostgresStore)
     async with store._db._pool.connection() as conn:  # type: ignore[union-attr]
         await conn.execute(
-            "UPDATE execution_owners SET owner = 'elsewhere', token = 'new' WHERE execution_id = %s",
+            "UPDATE execution_owners SET owner = 'elsewhere', token = 'new' "
+            "WHERE execution_id = %s",
             (created.id,),
         )
     before = await store.get_execution(created.id)
