@@ -1,4 +1,4 @@
-"""The flow schema for editors, who the caller is, and an execution's files."""
+"""The flow schema for editors, who the caller is, the workers, and an execution's files."""
 
 from __future__ import annotations
 
@@ -20,6 +20,18 @@ async def test_flow_schema_and_me(api: Api) -> None:
     assert "io.kestra.plugin.core.log.Log" in str(schema)
     me = (await api.client.get("/api/v1/me")).json()
     assert me == {"name": "anonymous", "grants": [{"role": "admin", "namespace": ""}]}
+
+
+async def test_workers_lists_the_registered_workers(api: Api) -> None:
+    await api.create_flow(WRITES)
+    await api.run("demo", "writes")  # the worker has registered (its first heartbeat)
+    body = (await api.client.get("/api/v1/workers")).json()
+    assert body["total"] == 1
+    (worker,) = body["results"]
+    assert worker["id"] == api.ctx.engine.worker.id
+    assert worker["alive"] is True
+    assert worker["group"] is None and worker["slots"] == api.ctx.engine.worker.slots
+    assert set(worker) == {"id", "group", "slots", "host", "started", "heartbeat", "alive"}
 
 
 async def test_an_execution_file_downloads_and_others_are_refused(api: Api) -> None:
