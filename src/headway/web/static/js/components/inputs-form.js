@@ -131,7 +131,7 @@ function controlFor(type, input, id) {
   // JSON, YAML, ARRAY and anything newer: text, parsed as JSON where it parses.
   const initial = defaults === undefined ? "" : typeof defaults === "string" ? defaults :
     Array.isArray(defaults) ? JSON.stringify(defaults) : pretty(defaults);
-  const control = h("textarea", { id, name, rows: 4, spellcheck: false, class: "mono" });
+  const control = h("textarea", { id, name, rows: 4, spellcheck: "false", class: "mono" });
   control.value = initial;
   return {
     control,

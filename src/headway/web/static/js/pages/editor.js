@@ -149,7 +149,7 @@ function problemsOf(result) {
 // marks the lines with problems, beside a gutter of line numbers; the three scroll together.
 function yamlEditor(source) {
   const textarea = h("textarea", { class: "editor-text", id: "flow-source", wrap: "off",
-    spellcheck: false, autocapitalize: "off", autocomplete: "off",
+    spellcheck: "false", autocapitalize: "off", autocomplete: "off",
     "aria-label": "Flow YAML", "aria-describedby": "problems" });
   textarea.value = source;
   const numbers = h("div", { class: "gutter-lines" });

@@ -350,7 +350,7 @@ function taskRunTable(execution, { replay, setState, showLogs }) {
 function consolePanel(id) {
   const taskRun = h("select", { id: "eval-taskrun", "aria-label": "TaskRun" });
   const expression = h("textarea", { id: "eval-expression", class: "mono", rows: 2,
-    spellcheck: false, placeholder: "{{ outputs | keys }}" });
+    spellcheck: "false", placeholder: "{{ outputs | keys }}" });
   const result = h("div", { id: "eval-result", role: "status" });
   const form = h("form", { class: "console-form", onSubmit: async (event) => {
     event.preventDefault();

@@ -234,7 +234,7 @@ function filesPanel(namespace, page, may) {
     const name = h("input", { id: "file-path", value: path || join(dir, ""),
       "aria-label": "File path" });
     const text = h("textarea", { id: "file-content", class: "mono", rows: 14,
-      spellcheck: false, "aria-label": "File content", readOnly: !may.edit });
+      spellcheck: "false", "aria-label": "File content", readOnly: !may.edit });
     text.value = content;
     replace(editor, h("div", { class: "panel" },
       h("div", { class: "panel-head" }, h("h2", {}, path ? `${may.edit ? "Edit" : "View"} ${path}` : "New file"),
