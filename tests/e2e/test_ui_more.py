@@ -477,16 +477,33 @@ def test_ten_thousand_log_lines_stay_readable(page: Page, server: Server) -> Non
 def test_keyboard_on_the_execution_and_flow_pages(page: Page, server: Server) -> None:
     from playwright.sync_api import expect
 
+    # Restart is offered where the API allows it: on a KILLED (or FAILED) execution, not on
+    # a SUCCESS. Its place in the Tab order: before Replay.
+    started = server.api("POST", "/executions/ui.more/ui-parent-slow")
+    assert started.status_code == 200, started.text
+    killed = server.api("DELETE", f"/executions/{started.json()['id']}/kill")
+    assert killed.status_code == 202, killed.text
+    page.goto(f"/executions/{started.json()['id']}")
+    expect(page.locator("#execution-state")).to_have_text("KILLED")
+    expect(page.get_by_role("button", name="Restart")).to_be_visible()
+    reached = []
+    for _ in range(8):
+        page.keyboard.press("Tab")
+        reached.append(page.evaluate("document.activeElement.textContent"))
+    assert reached.index("Restart") < reached.index("Replay") < reached.index("Labels"), reached
+
     done = run(server, "demo", "hello")
     page.goto(f"/executions/{done['id']}")
     expect(page.locator("#execution-state")).to_have_text("SUCCESS")
+    expect(page.get_by_role("button", name="Restart")).to_have_count(0)
     # Tab order: the crumbs, then the actions in their visual order.
     reached = []
     for _ in range(8):
         page.keyboard.press("Tab")
         reached.append(page.evaluate("document.activeElement.textContent"))
     assert reached[:2] == ["Executions", "demo.hello"], reached
-    assert reached.index("Restart") < reached.index("Replay") < reached.index("Labels"), reached
+    assert "Restart" not in reached, reached
+    assert reached.index("Replay") < reached.index("Labels"), reached
     labels = page.get_by_role("button", name="Labels")
     labels.focus()
     # Enter opens the dialog on its first field; Enter in a field saves; the focus goes back.

@@ -19,6 +19,8 @@ import {
 } from "../components/topology.js";
 import { tabs } from "../components/tabs.js";
 
+// The states the API restarts an execution from (engine/rerun.py, RESTARTABLE).
+const RESTARTABLE = ["FAILED", "KILLED"];
 const PAUSED_POLL_MS = 3000;
 const ACTION_POLLS = 25;
 
@@ -310,9 +312,9 @@ function header(execution, actions) {
         title: "Start it now, despite its flow's concurrency limit",
       }) : null,
       terminal ? null : button("Kill", actions.kill, { class: "danger" }),
-      button("Restart", actions.restart, {
+      RESTARTABLE.includes(state) ? button("Restart", actions.restart, {
         title: "Run the failed TaskRuns of this execution again",
-      }),
+      }) : null,
       button("Replay", actions.replay, {
         title: "A new execution from the first TaskRun (each TaskRun has its own Replay)",
       }),
