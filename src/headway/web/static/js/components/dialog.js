@@ -1,5 +1,5 @@
 // A modal <dialog> with a form: Escape and the Cancel button close it; focus goes to its
-// first control and back to what opened it.
+// first control (its text selected) and back to what opened it.
 import { h } from "../dom.js";
 
 export function formDialog({ title, body, submitLabel, onSubmit, className = "" }) {
@@ -30,5 +30,8 @@ export function formDialog({ title, body, submitLabel, onSubmit, className = "" 
   dialog.showModal();
   const first = form.querySelector("input, select, textarea");
   (first || submit).focus();
+  // Its text selected, as Tab selects it: typing replaces a default (where focus() puts the
+  // caret differs: before the text in Chromium, after it in Firefox).
+  if (first && typeof first.select === "function") first.select();
   return dialog;
 }
