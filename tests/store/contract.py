@@ -14,6 +14,12 @@ unchanged.
 from __future__ import annotations
 
 from .contract_auth import AuthContract
+from .contract_distributed import (
+    FenceContract,
+    OwnershipContract,
+    ReapContract,
+    WorkersContract,
+)
 from .contract_executions import BatchContract, ExecutionsContract
 from .contract_flows import FlowsContract, KVContract, LogsContract
 from .contract_queue import InboxContract, QueueContract
@@ -28,6 +34,10 @@ class StoreContract(
     BatchContract,
     InboxContract,
     QueueContract,
+    OwnershipContract,
+    FenceContract,
+    ReapContract,
+    WorkersContract,
     LogsContract,
     KVContract,
     TriggersContract,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from headway.store.base import Batch, NewEvent, QueueStats, Store, Timer
+from headway.store.base import Batch, NewEvent, QueueStats, Renewal, Store, Timer
 
 from . import records
 from .records import at
@@ -80,39 +80,51 @@ class QueueContract:
         ]
         await store.commit(Batch(enqueue=rows))
         await store.claim("w1", 2, at(0), at(100))  # held, expiring (ready at 0)
-        await store.renew_leases("w1", ["expiring"], at(5))
+        await store.heartbeat(records.worker("w1"), ["expiring"], at(0), at(5))
         stats = await store.queue_stats(at(10))
-        assert stats == QueueStats(ready=3, waiting=1, leased=1, oldest_ready_at=at(1))
+        # An expired lease is still a lease (until it is reaped), not a ready row.
+        assert stats == QueueStats(ready=2, waiting=1, leased=2, oldest_ready_at=at(1))
 
-    async def test_an_expired_lease_is_reclaimed(self, store: Store) -> None:
+    async def test_an_expired_lease_is_not_claimed_but_reaped(self, store: Store) -> None:
         await store.commit(Batch(enqueue=[records.queued("e", "tr", at(0))]))
         assert len(await store.claim("dead", 1, at(0), at(30))) == 1
         assert await store.claim("w2", 1, at(29), at(60)) == []
-        reclaimed = await store.claim("w2", 1, at(31), at(60))
-        assert [(q.task_run_id, q.worker_id, q.lease_until) for q in reclaimed] == [
-            ("tr", "w2", at(60))
+        assert await store.claim("w2", 1, at(31), at(60)) == []
+        assert await store.reap_leases(at(31)) == 1
+        assert [(e.kind, e.payload["taskRunId"]) for e in await store.pending_events()] == [
+            ("lost", "tr")
         ]
+        assert await store.claim("w2", 1, at(31), at(60)) == []  # its executor decides
 
-    async def test_renewed_leases_are_kept(self, store: Store) -> None:
+    async def test_heartbeats_keep_leases_from_being_reaped(self, store: Store) -> None:
         await store.commit(Batch(enqueue=[records.queued("e", "a"), records.queued("e", "b")]))
         await store.claim("w1", 2, at(0), at(30))
-        await store.renew_leases("w1", ["a"], at(90))
-        await store.renew_leases("intruder", ["b"], at(90))
-        await store.renew_leases("w1", [], at(90))
-        reclaimed = await store.claim("w2", 10, at(60), at(120))
-        assert [q.task_run_id for q in reclaimed] == ["b"]
+        renewal = await store.heartbeat(records.worker("w1"), ["a"], at(10), at(90))
+        assert renewal == Renewal(frozenset({"a"}), frozenset())
+        intruder = await store.heartbeat(records.worker("intruder"), ["b"], at(10), at(90))
+        assert intruder == Renewal(frozenset(), frozenset())
+        assert await store.heartbeat(records.worker("w1"), [], at(10), at(90)) == Renewal(
+            frozenset(), frozenset()
+        )
+        assert await store.reap_leases(at(60)) == 1
+        assert [e.payload["taskRunId"] for e in await store.pending_events()] == ["b"]
+        assert await store.lease_holders() == ["w1"]
 
-    async def test_leases_of_dead_workers_are_released_at_once(self, store: Store) -> None:
+    async def test_leases_of_dead_workers_are_reaped_at_once(self, store: Store) -> None:
         rows = [records.queued("e", "a"), records.queued("e", "b"), records.queued("e", "c")]
         await store.commit(Batch(enqueue=rows))
         await store.claim("dead", 2, at(0), at(30))
         await store.claim("alive", 1, at(0), at(30))
         assert sorted(await store.lease_holders()) == ["alive", "dead"]
-        assert await store.release_leases(["dead"]) == 2
-        assert await store.release_leases([]) == 0
+        assert await store.reap_leases(at(1), ["dead"]) == 2
+        assert await store.reap_leases(at(1), []) == 0
         assert await store.lease_holders() == ["alive"]
-        reclaimed = await store.claim("w2", 10, at(1), at(31))
-        assert sorted(q.task_run_id for q in reclaimed) == ["a", "b"]
+        lost = await store.pending_events()
+        assert sorted((e.kind, e.payload["taskRunId"]) for e in lost) == [
+            ("lost", "a"),
+            ("lost", "b"),
+        ]
+        assert await store.claim("w2", 10, at(1), at(31)) == []
 
     async def test_claim_only_takes_rows_of_the_workers_group(self, store: Store) -> None:
         await store.commit(
@@ -128,17 +140,25 @@ class QueueContract:
         assert [(q.task_run_id, q.worker_group) for q in gpu] == [("gpu", "gpu")]
         assert [q.task_run_id for q in await store.claim("w", 10, at(1), at(9))] == ["any"]
 
-    async def test_next_ready_at(self, store: Store) -> None:
+    async def test_next_ready_at_is_of_free_rows_only(self, store: Store) -> None:
         assert await store.next_ready_at() is None
         await store.commit(
-            Batch(enqueue=[records.queued("e", "a", at(10)), records.queued("e", "b", at(20))])
+            Batch(
+                enqueue=[
+                    records.queued("e", "a", at(10)),
+                    records.queued("e", "b", at(20)),
+                    records.queued("e", "c", at(30)),
+                ]
+            )
         )
         assert await store.next_ready_at() == at(10)
         await store.claim("w", 1, at(10), at(50))
         assert await store.next_ready_at() == at(20)
-        await store.claim("w", 1, at(20), at(15))
-        assert await store.next_ready_at() == at(15)  # the earliest lease to expire
-        await store.commit(Batch(dequeue=["a", "b"]))
+        await store.claim("w", 1, at(20), at(15))  # a lease that expires soon
+        assert await store.next_ready_at() == at(30)  # a leased row is reaped, not claimed
+        assert await store.reap_leases(at(16)) == 1
+        assert await store.next_ready_at() == at(30)
+        await store.commit(Batch(dequeue=["a", "c"]))
         assert await store.next_ready_at() is None
 
     async def test_enqueue_again_replaces_the_row_and_its_lease(self, store: Store) -> None:

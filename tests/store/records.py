@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from headway.execution import Attempt, Execution, LogEntry, StateRecord, TaskRun, new_id
 from headway.state import ALLOWED, State
-from headway.store.base import Batch, QueuedTaskRun, Store
+from headway.store.base import Batch, QueuedTaskRun, Store, WorkerInfo
 
 T0 = datetime(2024, 5, 1, 10, 0, 0, 123456, tzinfo=UTC)
 
@@ -105,6 +105,18 @@ def queued(
         ready_at=ready_at,
         worker_group=worker_group,
     )
+
+
+def worker(
+    worker_id: str = "w1",
+    group: str | None = None,
+    *,
+    slots: int = 4,
+    host: str = "host-a",
+    started: datetime = T0,
+) -> WorkerInfo:
+    """A worker as it registers itself (the store sets its heartbeat)."""
+    return WorkerInfo(worker_id, group, slots, host, started)
 
 
 def log(

@@ -9,6 +9,7 @@ the CLI: test_postgres_recovery.py."""
 from __future__ import annotations
 
 import asyncio
+import random
 import secrets
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
@@ -21,8 +22,8 @@ from psycopg import sql
 from headway.errors import StoreError
 from headway.state import State
 from headway.store import open_store
-from headway.store.base import Batch, NewEvent, Store, Timer
-from headway.store.notifications import INBOX, QUEUE, Notice, WorkNotifications
+from headway.store.base import Batch, NewEvent, Ownership, Store, Timer
+from headway.store.notifications import CANCEL, INBOX, QUEUE, Notice, WorkNotifications
 from headway.store.postgres import PostgresStore, logs
 from headway.store.postgres.migrations import MIGRATION_LOCK, available
 from postgres_db import PostgresDatabase, with_database
@@ -94,7 +95,11 @@ EXPECTED_TABLES = {
     "leases",
     "api_tokens",
     "audit_log",
+    "execution_owners",
+    "workers",
 }
+# Tables of the processes sharing the store (executors' ownerships, workers), of no tenant.
+PROCESS_TABLES = {"execution_owners", "workers"}
 # Index name -> (table, definition after "USING"); primary keys and unique constraints aside.
 EXPECTED_INDEXES = {
     "executions_by_flow": ("executions", "btree (tenant, namespace, flow_id, start_date)"),
@@ -121,6 +126,7 @@ EXPECTED_INDEXES = {
     "logs_by_execution": ("logs", "btree (execution_id, id)"),
     "logs_by_time": ("logs", 'btree (tenant, "timestamp")'),
     "audit_log_by_time": ("audit_log", "btree (tenant, at)"),
+    "execution_owners_by_owner": ("execution_owners", "btree (owner)"),
 }
 
 
@@ -153,7 +159,7 @@ async def test_migrations_produce_the_expected_tables_and_indexes(
     assert tables == EXPECTED_TABLES
     assert indexes == EXPECTED_INDEXES
     tenant_tables = {table for table, column in columns if column == "tenant"}
-    assert tenant_tables == EXPECTED_TABLES - {"schema_migrations"}
+    assert tenant_tables == EXPECTED_TABLES - {"schema_migrations"} - PROCESS_TABLES
     timestamps = {key for key, (data_type, _) in columns.items() if "timestamp" in data_type}
     assert all(columns[key][0] == "timestamp with time zone" for key in timestamps)
     assert ("queue", "ready_at") in timestamps and ("logs", "timestamp") in timestamps
@@ -256,6 +262,58 @@ async def test_claims_go_in_ready_order_within_the_workers_group(pg: PostgresSto
     assert [q.task_run_id for q in await pg.claim("c", 5, at(10), at(20))] == ["cpu"]
 
 
+# --- ownership -------------------------------------------------------------------------------
+async def test_two_stores_racing_to_take_the_same_executions_each_get_it_once(
+    postgres_database: PostgresDatabase, pg: PostgresStore
+) -> None:
+    """Two stores (as two processes would), many executors each taking an overlapping set
+    of executions at once (some with events, all asked for): every execution is owned by
+    exactly one of them, as the table says, and no take deadlocks (a StoreError)."""
+    other = await opened(postgres_database.url)
+    rng = random.Random(7)
+    try:
+        for round_ in range(5):
+            ids = [f"r{round_}-e{i:03d}" for i in range(120)]
+            await pg.commit(Batch(events=[NewEvent(e, "created") for e in ids[::4]]))
+            calls = []
+            for n in range(40):
+                start = rng.randrange(len(ids))
+                also = (ids[start:] + ids[:start])[: rng.randrange(20, 80)]
+                rng.shuffle(also)
+                store = (pg, other)[n % 2]
+                calls.append((store, f"r{round_}-x{n:02d}", tuple(also)))
+            inboxes = await asyncio.gather(
+                *(
+                    store.inbox(at(0), ownership=Ownership(owner, at(60), also))
+                    for store, owner, also in calls
+                )
+            )
+            owners = Counter(e for inbox in inboxes for e in inbox.owned)
+            assert [e for e, count in owners.items() if count > 1] == []
+            assert set(owners) == set(ids)  # every one was asked for, and free
+            reported = {
+                e: (owner, token)
+                for (_, owner, _), inbox in zip(calls, inboxes, strict=True)
+                for e, token in inbox.owned.items()
+            }
+            with postgres_database.connect() as conn:
+                stored = {
+                    e: (owner, token)
+                    for e, owner, token in conn.execute(
+                        "SELECT execution_id, owner, token FROM execution_owners"
+                        " WHERE execution_id LIKE %s",
+                        (f"r{round_}-%",),
+                    )
+                }
+            assert stored == reported
+            for inbox in inboxes:
+                assert {e.execution_id for e in inbox.events} <= inbox.owned.keys()
+            events = [e for inbox in inboxes for e in inbox.events]
+            assert sorted(e.execution_id for e in events) == sorted(ids[::4])
+    finally:
+        await other.close()
+
+
 # --- LISTEN/NOTIFY ---------------------------------------------------------------------------
 class Notices:
     def __init__(self) -> None:
@@ -305,23 +363,56 @@ async def test_commits_of_other_stores_notify_the_queue_and_the_inbox(
         await other.commit(Batch(enqueue=[records.queued("e")], events=[NewEvent("e", "x")]))
         assert await inbox_notices.wait() == [Notice(INBOX)]
         assert queue_notices.got == []
-        assert await other.release_leases(["nobody"]) == 0
+        assert await other.reap_leases(at(0), ["nobody"]) == 0
     finally:
         await other.close()
 
 
-async def test_released_leases_notify_the_queue(
+async def test_reaped_leases_notify_the_inbox(
     postgres_database: PostgresDatabase, pg: PostgresStore
 ) -> None:
+    """Reaped rows become ``lost`` events: their executors read their inbox again."""
     notices = Notices()
-    pg.on_work(QUEUE, notices)
+    pg.on_work(INBOX, notices)
     await _listening(pg)
     other = await opened(postgres_database.url)
     try:
-        await pg.commit(Batch(enqueue=[records.queued("e", "tr")]))
+        await pg.commit(Batch(enqueue=[records.queued("e", "a"), records.queued("e", "b")]))
         await pg.claim("dead", 1, at(0), at(30))
-        assert await other.release_leases(["dead"]) == 1
-        assert await notices.wait() == [Notice(QUEUE)]
+        await pg.claim("slow", 1, at(0), at(30))
+        assert await other.reap_leases(at(1), ["dead"]) == 1
+        assert await notices.wait() == [Notice(INBOX)]
+        assert await other.reap_leases(at(31)) == 1
+        assert await notices.wait() == [Notice(INBOX)]
+        assert [e.kind for e in await pg.pending_events()] == ["lost", "lost"]
+    finally:
+        await other.close()
+
+
+async def test_a_kill_notifies_the_cancel_channel_with_the_task_run_ids(
+    postgres_database: PostgresDatabase, pg: PostgresStore
+) -> None:
+    notices = Notices()
+    pg.on_work(CANCEL, notices)
+    await _listening(pg)
+    other = await opened(postgres_database.url)
+    try:
+        await other.commit(Batch(cancel=["tr-b", "tr-a", "tr-b"]))
+        assert await notices.wait() == [Notice(CANCEL, task_run_ids=("tr-a", "tr-b"))]
+        # Many ids are split over several notifications (a payload has a size limit).
+        many = [f"tr{i:04d}" for i in range(450)]
+        await other.commit(Batch(cancel=many))
+        got: list[Notice] = []
+        while sum(len(n.task_run_ids) for n in got) < len(many):
+            got += await notices.wait()
+        assert all(n.channel == CANCEL for n in got) and len(got) > 1
+        assert sorted(tr for n in got for tr in n.task_run_ids) == many
+        # A commit without kills notifies no one on this channel; the store's own are not
+        # reported back.
+        await other.commit(Batch(events=[NewEvent("e", "wake")]))
+        await pg.commit(Batch(cancel=["tr-own"]))
+        await other.commit(Batch(cancel=["tr-last"]))
+        assert await notices.wait() == [Notice(CANCEL, task_run_ids=("tr-last",))]
     finally:
         await other.close()
 

@@ -79,7 +79,11 @@ EXPECTED_TABLES = {
     "leases",
     "api_tokens",
     "audit_log",
+    "execution_owners",
+    "workers",
 }
+# Tables of the processes sharing the store (executors' ownerships, workers), of no tenant.
+PROCESS_TABLES = {"execution_owners", "workers"}
 EXPECTED_INDEXES = {
     "executions_by_flow": ("executions", ["tenant", "namespace", "flow_id", "start_date"]),
     "executions_by_state": ("executions", ["state", "start_date"]),
@@ -93,6 +97,7 @@ EXPECTED_INDEXES = {
     "logs_by_execution": ("logs", ["execution_id", "id"]),
     "logs_by_time": ("logs", ["tenant", "timestamp"]),
     "audit_log_by_time": ("audit_log", ["tenant", "at"]),
+    "execution_owners_by_owner": ("execution_owners", ["owner"]),
 }
 
 
@@ -127,7 +132,7 @@ async def test_migrations_produce_the_expected_tables_and_indexes(db_path: Path)
         }
     assert tables == EXPECTED_TABLES
     assert indexes == EXPECTED_INDEXES
-    assert tenant_tables == EXPECTED_TABLES - {"schema_migrations"}
+    assert tenant_tables == EXPECTED_TABLES - {"schema_migrations"} - PROCESS_TABLES
 
 
 async def test_migrations_are_recorded_and_applied_once(db_path: Path) -> None:
