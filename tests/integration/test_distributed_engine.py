@@ -1,14 +1,17 @@
 """Several engines on one PostgreSQL store, in one test process (each with its own store
 object: its own pool and notification connection, as separate processes have): executors
 that own executions, workers alone, kills that reach a remote worker, a worker cut off for
-longer than its lease, worker groups' fallback, a worker's drain."""
+longer than its lease, worker groups' fallback, a worker's drain, a file written on one
+"host" read on another through S3-compatible storage."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+import importlib.util
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AsyncExitStack
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -308,3 +311,65 @@ async def _attempts(engine: Engine, execution_id: str, count: int) -> Any:
     assert execution is not None
     attempts = execution.task_runs[0].attempts
     return attempts if len(attempts) >= count else None
+
+
+HANDOVER = """\
+id: handover
+namespace: dist
+tasks:
+  - id: make
+    type: io.kestra.plugin.core.storage.Write
+    content: made on host a
+    extension: .txt
+    workerGroup:
+      key: a
+  - id: use
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ read(outputs.make.uri) }}"
+    workerGroup:
+      key: b
+"""
+
+
+def _s3_helper() -> ModuleType:
+    # The launcher of the storage contract tests (tests/unit/storage/s3_server.py).
+    path = Path(__file__).parents[1] / "unit" / "storage" / "s3_server.py"
+    spec = importlib.util.spec_from_file_location("headway_tests_s3_server", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+S3 = _s3_helper()
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint() -> Iterator[str]:
+    with S3.s3_server() as url:
+        yield url
+
+
+async def test_a_file_written_on_one_host_is_read_on_another(
+    cluster: Cluster, s3_endpoint: str
+) -> None:
+    S3.create_bucket(s3_endpoint, "headway-handover")
+    storage = {
+        "storage_type": "s3",
+        "storage_s3_bucket": "headway-handover",
+        "storage_s3_endpoint": s3_endpoint,
+        "storage_s3_region": S3.REGION,
+        "storage_s3_access_key": S3.ACCESS_KEY,
+        "storage_s3_secret_key": S3.SECRET_KEY,
+    }
+    # Each engine has a home (and local disk) of its own: only the bucket is shared.
+    executor = await cluster.engine(EXECUTOR, **storage)
+    host_a = await cluster.engine(WORKER, worker_group="a", **storage)
+    host_b = await cluster.engine(WORKER, worker_group="b", **storage)
+    created = await start(executor, HANDOVER)
+    done = await asyncio.wait_for(executor.wait(created.id), 20)
+    assert done.current is State.SUCCESS
+    make, use = done.task_runs
+    assert make.attempts[0].worker_id == host_a.worker.id
+    assert use.attempts[0].worker_id == host_b.worker.id
+    assert use.outputs == {"value": "made on host a"}
