@@ -58,6 +58,9 @@ def test_a_worker_alone_runs_the_tasks_and_drains_on_sigterm(pg_cli: Cli, tmp_pa
             for line in worker.stderr:
                 if " ready: 2 slot(s), group (none)" in line:
                     break
+            listed = pg_cli.run("workers", "--server", url)
+            assert listed.returncode == 0, listed.stderr
+            assert "  alive   group -  2 slot(s)  heartbeat " in listed.stdout
             posted = httpx.post(
                 f"{url}/api/v1/flows",
                 content=NAP,
@@ -85,6 +88,8 @@ def test_a_worker_alone_runs_the_tasks_and_drains_on_sigterm(pg_cli: Cli, tmp_pa
             assert len(run["attempts"]) == 1
             # Registered while it ran, gone once it stopped.
             assert httpx.get(f"{url}/api/v1/workers").json()["total"] == 0
+            local = pg_cli.run("workers", "--json")  # the local store: the same database
+            assert local.returncode == 0 and local.stdout.strip() == "[]", local.stderr
         finally:
             if worker.poll() is None:
                 worker.kill()

@@ -23,6 +23,7 @@ COMMANDS = {
     "executions": ("headway.cli.executions", "executions"),
     "server": ("headway.cli.server", "server"),
     "worker": ("headway.cli.server", "worker"),
+    "workers": ("headway.cli.workers", "workers"),
     "flows": ("headway.cli.flows", "flows"),
     "namespace": ("headway.cli.namespaces", "namespace"),
     "tokens": ("headway.cli.tokens", "tokens"),

@@ -283,11 +283,9 @@ class Executor:
 
     async def refresh_worker_groups(self) -> None:
         """Learn which worker groups have a live worker (a heartbeat within a lease)."""
-        alive_after = utcnow() - self.lease
+        now, lease = utcnow(), self.lease.total_seconds()
         self.env.worker_groups = frozenset(
-            w.group
-            for w in await self.store.workers()
-            if w.group and w.heartbeat is not None and w.heartbeat > alive_after
+            w.group for w in await self.store.workers() if w.group and w.alive(now, lease)
         )
 
     def _forget(self, execution_id: str) -> None:

@@ -25,7 +25,7 @@ from datetime import datetime
 from typing import Any
 
 from headway.errors import StoreError
-from headway.execution import Execution, LogEntry, TaskRun
+from headway.execution import Execution, LogEntry, TaskRun, iso
 from headway.state import State
 
 JSON = dict[str, Any]
@@ -143,6 +143,21 @@ class WorkerInfo:
     host: str
     started: datetime
     heartbeat: datetime | None = None
+
+    def alive(self, now: datetime, lease_seconds: float) -> bool:
+        """Whether its last heartbeat is within a lease of ``now``."""
+        return self.heartbeat is not None and (now - self.heartbeat).total_seconds() < lease_seconds
+
+    def to_json(self, now: datetime, lease_seconds: float) -> JSON:
+        return {
+            "id": self.id,
+            "group": self.group,
+            "slots": self.slots,
+            "host": self.host,
+            "started": iso(self.started),
+            "heartbeat": None if self.heartbeat is None else iso(self.heartbeat),
+            "alive": self.alive(now, lease_seconds),
+        }
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Request
 
 from headway.api.context import ServerContext, get_ctx
 from headway.api.roles import ANONYMOUS, Principal
-from headway.execution import iso, utcnow
+from headway.execution import utcnow
 from headway.flows.schema import flow_json_schema
 
 router = APIRouter(tags=["server"])
@@ -38,17 +38,6 @@ async def workers(ctx: Ctx) -> dict[str, Any]:
     """The registered workers (every `headway worker` and server with a worker) with their
     group, slots and last heartbeat; `alive`: a heartbeat within a lease."""
     now = utcnow()
-    lease = ctx.settings.lease_seconds
-    results = [
-        {
-            "id": w.id,
-            "group": w.group,
-            "slots": w.slots,
-            "host": w.host,
-            "started": iso(w.started),
-            "heartbeat": None if w.heartbeat is None else iso(w.heartbeat),
-            "alive": w.heartbeat is not None and (now - w.heartbeat).total_seconds() < lease,
-        }
-        for w in await ctx.store.workers()
-    ]
+    found = await ctx.store.workers()
+    results = [w.to_json(now, ctx.settings.lease_seconds) for w in found]
     return {"results": results, "total": len(results)}
