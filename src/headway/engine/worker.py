@@ -11,6 +11,7 @@ cut off for longer than its lease finds its TaskRuns ran again elsewhere, and re
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import shutil
@@ -341,16 +342,29 @@ class Worker:
             },
         )
         # A quick task reports its start with its result (one commit); one still running
-        # after STARTED_AFTER reports it on its own, so it shows RUNNING while it runs.
-        started_reported = False
+        # after STARTED_AFTER reports it on its own, so it shows RUNNING while it runs. The
+        # result carries the start again unless that commit is known to be in: a start lost
+        # (the store unreachable) or committed after the result would leave the result
+        # unmatched (ignored) and the TaskRun stuck; the executor ignores a start it has.
+        started_committed = False
+
+        async def commit_started(batch: Batch) -> None:
+            nonlocal started_committed
+            try:
+                await self._commit(batch)
+            except StoreError as exc:
+                log.warning("worker %s: reporting a start failed: %s", self.id, exc.message)
+                ctx.logs[:0] = batch.logs  # they go with the result
+                return
+            started_committed = True
 
         def report_started() -> None:
-            nonlocal started_reported
-            started_reported = True
-            self._in_background(self._commit(Batch(events=[started_event], logs=ctx.take_logs())))
+            batch = Batch(events=[started_event], logs=ctx.take_logs())
+            self._in_background(commit_started(batch))
 
         timer = asyncio.get_running_loop().call_later(STARTED_AFTER, report_started)
-        streamer = asyncio.ensure_future(self._stream_logs(ctx))
+        streaming = asyncio.Event()  # set: stop streaming
+        streamer = asyncio.ensure_future(self._stream_logs(ctx, streaming))
         state, outputs, retryable = State.SUCCESS, None, True
         try:
             outputs = await self._run(task, ctx, renderer)
@@ -383,7 +397,9 @@ class Worker:
             ctx.log("DEBUG", traceback.format_exc())
         finally:
             timer.cancel()
-            streamer.cancel()
+            # Not cancelled: lines it took are committed (or given back), never dropped.
+            streaming.set()
+            await asyncio.shield(streamer)
         payload: dict[str, Any] = {
             "taskRunId": tr.id,
             "attempt": item.attempt,
@@ -398,7 +414,7 @@ class Worker:
             payload["metrics"] = ctx.metrics
         result = NewEvent(tr.execution_id, "result", payload)
         batch = Batch(
-            events=[result] if started_reported else [started_event, result],
+            events=[result] if started_committed else [started_event, result],
             dequeue=[tr.id],
             logs=ctx.take_logs(),
             fence=Fence(leases=[(tr.id, self.id)]),
@@ -432,14 +448,22 @@ class Worker:
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
-    async def _stream_logs(self, ctx: TaskRunContext) -> None:
-        """While a task runs, commit its log lines every LOGS_EVERY seconds, so they can be
-        followed live (the rest are committed with its result)."""
-        while True:
-            await asyncio.sleep(LOGS_EVERY)
+    async def _stream_logs(self, ctx: TaskRunContext, stop: asyncio.Event) -> None:
+        """While a task runs (until ``stop``), commit its log lines every LOGS_EVERY seconds,
+        so they can be followed live (the rest are committed with its result; so are lines
+        whose commit failed)."""
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), LOGS_EVERY)
+            if stop.is_set():
+                return
             logs = ctx.take_logs()
             if logs:
-                await self._commit(Batch(logs=logs))
+                try:
+                    await self._commit(Batch(logs=logs))
+                except StoreError as exc:
+                    log.warning("worker %s: streaming logs failed: %s", self.id, exc.message)
+                    ctx.logs[:0] = logs
 
     async def _commit(self, batch: Batch) -> None:
         if self.report is not None and batch.events:
