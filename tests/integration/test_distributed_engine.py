@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import socket
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AsyncExitStack
+from datetime import timedelta
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -17,12 +19,13 @@ from typing import Any
 import pytest
 
 from headway.engine.engine import EXECUTOR, WORKER, Engine
+from headway.engine.leases import reap_dead_local_leases
 from headway.errors import StoreError
 from headway.execution import Execution, utcnow
 from headway.flows.loader import parse_flow
 from headway.settings import Settings
 from headway.state import State
-from headway.store.base import Batch, Fenced, NewEvent
+from headway.store.base import Batch, Fenced, NewEvent, Ownership
 from headway.store.postgres import PostgresStore
 from postgres_db import PostgresDatabase
 
@@ -311,6 +314,43 @@ async def _attempts(engine: Engine, execution_id: str, count: int) -> Any:
     assert execution is not None
     attempts = execution.task_runs[0].attempts
     return attempts if len(attempts) >= count else None
+
+
+async def test_what_a_dead_local_process_held_is_taken_back_at_start(cluster: Cluster) -> None:
+    """An engine that starts takes back at once what dead processes of its host held (their
+    ids name host and pid): their executions and their TaskRuns' leases; what a live process
+    or another host holds is left to expire."""
+    first = await cluster.engine(EXECUTOR)
+    created = await start(first, SLEEP)
+    host = socket.gethostname()
+    dead, alive, remote = f"{host}:999999:dead", f"{host}:1:init", "elsewhere:42:w"
+    store = first.store
+    await until(lambda: _queued(first))
+    await first.stop()
+    # Pretend a dead executor owns the execution, and a dead worker leases its TaskRun.
+    await store.release_ownership(first.executor.id)
+    now = utcnow()
+    later = now + timedelta(seconds=600)
+    taken = await store.inbox(now, ownership=Ownership(dead, later, (created.id,)))
+    assert created.id in taken.owned
+    await store.inbox(now, ownership=Ownership(alive, later, ("other-execution",)))
+    await store.inbox(now, ownership=Ownership(remote, later, ("third-execution",)))
+    view = await first.executor.view(created.id)
+    assert view is not None and view.execution.current is State.RUNNING
+    (queued,) = await store.claim(dead, 1, now, later)
+    assert queued.execution_id == created.id
+
+    assert await reap_dead_local_leases(store) == 1
+    assert sorted(await store.owners()) == sorted([alive, remote])
+    assert [e.kind for e in await store.pending_events()] == ["lost"]
+    # So a new engine finishes it at once, not after the 600 s the dead ones held.
+    again = await cluster.engine(EXECUTOR, WORKER)
+    await again.executor.request(created.id, "kill", {})
+    assert (await asyncio.wait_for(again.wait(created.id), 10)).current is State.KILLED
+
+
+async def _queued(engine: Engine) -> bool:
+    return (await engine.store.queue_stats(utcnow())).ready == 1
 
 
 HANDOVER = """\

@@ -133,7 +133,9 @@ class OwnershipContract:
     async def test_release_ownership_frees_the_executions_at_once(self, store: Store) -> None:
         await take(store, "x1", 0, 100, "e1", "e2")
         await take(store, "x2", 0, 100, "e3")
+        assert sorted(await store.owners()) == ["x1", "x2"]
         assert await store.release_ownership("x1") == 2
+        assert await store.owners() == ["x2"]
         assert await store.release_ownership("x1") == 0
         assert set(await take(store, "x2", 1, 100, "e1", "e2", "e3")) == {"e1", "e2", "e3"}
         assert await store.renew_ownership("x1", at(100)) == set()

@@ -1,9 +1,10 @@
-"""Ids of the executors and workers of a process, and taking back the leases of local
-workers that died, so their TaskRuns run again at once.
+"""Ids of the executors and workers of a process, and taking back what local processes
+that died held: their workers' leases (their TaskRuns run again at once) and their
+executors' executions (another executor advances them at once).
 
-An id is ``host:pid:random``. A lease held by a worker of this host whose process no longer
-exists can be reaped now instead of waiting for it to expire. Leases of other hosts (or of
-live processes) are left to expire.
+An id is ``host:pid:random``. What a process of this host that no longer exists held can be
+taken back now instead of waiting for it to expire. What other hosts (or live processes)
+hold is left to expire.
 """
 
 from __future__ import annotations
@@ -37,6 +38,11 @@ def _dead_here(worker_id: str, host: str) -> bool:
 
 
 async def reap_dead_local_leases(store: Store) -> int:
+    """Reap the leases and release the ownerships of dead local processes; return how many
+    leases were reaped."""
     host = socket.gethostname()
+    for owner in await store.owners():
+        if _dead_here(owner, host):
+            await store.release_ownership(owner)
     dead = [w for w in await store.lease_holders() if _dead_here(w, host)]
     return await store.reap_leases(utcnow(), dead) if dead else 0

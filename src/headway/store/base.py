@@ -435,7 +435,12 @@ class Store(ABC):
 
     @abstractmethod
     async def release_ownership(self, owner: str) -> int:
-        """Give up every execution ``owner`` owns (it stops); return how many."""
+        """Give up every execution ``owner`` owns (it stops, or is known dead); return how
+        many."""
+
+    @abstractmethod
+    async def owners(self) -> list[str]:
+        """The executors that own executions now."""
 
     # --- worker queue ----------------------------------------------------------------------
     @abstractmethod

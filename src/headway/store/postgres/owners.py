@@ -34,6 +34,7 @@ SELECT o.execution_id, o.token FROM execution_owners AS o JOIN wanted USING (exe
 WHERE o.owner = %(owner)s AND o.until > %(now)s"""
 RENEW = "UPDATE execution_owners SET until = %s WHERE owner = %s RETURNING execution_id"
 RELEASE = "DELETE FROM execution_owners WHERE owner = %s"
+HOLDERS = "SELECT DISTINCT owner FROM execution_owners"
 RELEASE_SOME = "DELETE FROM execution_owners WHERE owner = %s AND execution_id = ANY(%s)"
 FENCE = "SELECT headway_fence(%s, %s, %s, %s, %s, %s)"
 # The SQLSTATE headway_fence raises.
@@ -63,6 +64,10 @@ async def renew(conn: Conn, owner: str, until: datetime) -> set[str]:
 
 async def release(conn: Conn, owner: str) -> int:
     return (await conn.execute(RELEASE, (owner,))).rowcount
+
+
+async def holders(conn: Conn) -> list[str]:
+    return [row[0] for row in await (await conn.execute(HOLDERS)).fetchall()]
 
 
 def steps(fence: Fence | None) -> list[tuple[str, list[tuple[object, ...]]]]:

@@ -158,6 +158,9 @@ class PostgresStore(Store):
     async def release_ownership(self, owner: str) -> int:
         return await self._db.run(owners.release, owner)
 
+    async def owners(self) -> list[str]:
+        return await self._db.run(owners.holders)
+
     # --- worker queue ----------------------------------------------------------------------
     async def claim(
         self,

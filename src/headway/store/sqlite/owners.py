@@ -25,6 +25,7 @@ SELECT execution_id, token FROM execution_owners
 WHERE owner = ? AND execution_id IN (SELECT value FROM json_each(?))"""
 RENEW = "UPDATE execution_owners SET until = ? WHERE owner = ? RETURNING execution_id"
 RELEASE = "DELETE FROM execution_owners WHERE owner = ?"
+HOLDERS = "SELECT DISTINCT owner FROM execution_owners"
 RELEASE_SOME = """
 DELETE FROM execution_owners
 WHERE owner = ? AND execution_id IN (SELECT value FROM json_each(?))"""
@@ -50,6 +51,10 @@ def renew(conn: sqlite3.Connection, owner: str, until: datetime) -> set[str]:
 
 def release(conn: sqlite3.Connection, owner: str) -> int:
     return conn.execute(RELEASE, (owner,)).rowcount
+
+
+def holders(conn: sqlite3.Connection) -> list[str]:
+    return [row[0] for row in conn.execute(HOLDERS)]
 
 
 def check(conn: sqlite3.Connection, fence: Fence) -> None:

@@ -127,6 +127,9 @@ class SQLiteStore(Store):
     async def release_ownership(self, owner: str) -> int:
         return await self._thread.run(owners.release, owner)
 
+    async def owners(self) -> list[str]:
+        return await self._thread.run(owners.holders)
+
     # --- worker queue ----------------------------------------------------------------------
     async def claim(
         self,
