@@ -287,7 +287,10 @@ async def test_logs_search_across_executions(api: Api) -> None:
     assert bad.status_code == 422 and "minLevel" in bad.json()["message"]
 
 
-async def test_metrics_show_the_queue(api: Api) -> None:
+async def test_metrics_show_the_queue_and_the_workers(api: Api) -> None:
+    await api.ctx.engine.worker.beat()  # registered (as at its start)
     metrics = (await api.client.get("/metrics")).text
     assert 'headway_queue_task_runs{status="ready"} 0.0' in metrics
     assert "headway_queue_oldest_ready_seconds 0.0" in metrics
+    assert 'headway_workers{state="alive"} 1.0' in metrics
+    assert 'headway_workers{state="silent"} 0.0' in metrics

@@ -52,6 +52,12 @@ class Metrics:
             "How long the oldest ready TaskRun has waited for a worker",
             registry=self.registry,
         )
+        self.workers = Gauge(
+            "headway_workers",
+            "Workers registered in the store: alive (a heartbeat within a lease) or silent",
+            ["state"],
+            registry=self.registry,
+        )
         self.trigger_lag = Gauge(
             "headway_trigger_lag_seconds",
             "How late the last schedule date fired, after its due time",
@@ -82,6 +88,10 @@ class Metrics:
         self.queue.labels("leased").set(stats.leased)
         oldest = stats.oldest_ready_at
         self.queue_age.set(0 if oldest is None else max(0.0, (now - oldest).total_seconds()))
+        registered = await self.ctx.store.workers()
+        alive = sum(w.alive(now, self.ctx.settings.lease_seconds) for w in registered)
+        self.workers.labels("alive").set(alive)
+        self.workers.labels("silent").set(len(registered) - alive)
         worker = self.ctx.engine.worker
         self.worker_slots.set(worker.slots)
         self.worker_busy.set(len(worker.running))
