@@ -10,6 +10,7 @@ import * as editor from "./pages/editor.js";
 import * as executions from "./pages/executions.js";
 import * as execution from "./pages/execution.js";
 import * as namespaces from "./pages/namespaces.js";
+import * as workers from "./pages/workers.js";
 
 const ROUTES = [
   [/^\/$/, home, "home"],
@@ -21,6 +22,7 @@ const ROUTES = [
   [/^\/executions\/([^/]+)$/, execution, "executions"],
   [/^\/namespaces\/?$/, namespaces, "namespaces"],
   [/^\/namespaces\/([^/]+)$/, namespaces, "namespaces"],
+  [/^\/workers\/?$/, workers, "workers"],
 ];
 
 let current = 0;

@@ -93,3 +93,15 @@ export function isEmpty(value) {
   return value === null || value === undefined ||
     (typeof value === "object" && Object.keys(value).length === 0);
 }
+
+// How long ago `iso` was, from `now` (milliseconds): "3 s ago", "4 min ago", "2 h ago",
+// "5 d ago"; a date a little ahead of `now` (clocks apart) is "0 s ago".
+export function formatAgo(iso, now = Date.now()) {
+  const then = Date.parse(iso);
+  if (Number.isNaN(then)) return String(iso);
+  const s = Math.max(0, Math.floor((now - then) / 1000));
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
+  return `${Math.floor(s / 86400)} d ago`;
+}

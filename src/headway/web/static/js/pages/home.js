@@ -1,11 +1,13 @@
 // Home: executions by state, over the last day, what is running, what waits for someone's
-// approval, the failures of the last day and the next scheduled runs.
+// approval, the failures of the last day and the next scheduled runs; how many workers are
+// alive.
 import { allows, caller } from "../access.js";
 import { enc, get } from "../api.js";
 import { errorBox } from "../app.js";
 import { h, formatDate, link, replace } from "../dom.js";
 import { badge } from "../states.js";
 import { executionsTable } from "./executions.js";
+import { workers } from "./workers.js";
 
 const COUNTED = ["RUNNING", "PAUSED", "QUEUED", "CREATED", "SUCCESS", "WARNING", "FAILED",
   "KILLED"];
@@ -24,11 +26,16 @@ export async function render(main, _params, page) {
   const running = section("running", "Running");
   const failed = section("failed", "Failures of the last 24 hours");
   const next = section("next", "Next scheduled runs");
-  replace(main, h("h1", {}, "Home"), counts, chart, waiting, running, failed, next);
+  // Next to the title, not among the eight counts (their grid is of eight).
+  const workersCount = h("a", { href: "/workers", "data-link": true, class: "workers-count",
+    id: "workers-count", hidden: true });
+  replace(main, h("div", { class: "page-head home-head" }, h("h1", {}, "Home"),
+    workersCount), counts, chart, waiting, running, failed, next);
   const me = await caller();
   if (!page.alive()) return;
 
   async function load() {
+    showWorkers(workersCount, page);
     const since = new Date(Date.now() - 24 * HOUR_MS).toISOString();
     const [totals, day, paused, active, recentFailures, triggers] = await Promise.all([
       Promise.all(COUNTED.map((state) =>
@@ -75,6 +82,20 @@ export async function render(main, _params, page) {
     load().catch(() => {});
   }, REFRESH_MS);
   page.onLeave(() => clearInterval(timer));
+}
+
+// "Workers alive N / M", linking to the Workers page (hidden if the server cannot tell).
+function showWorkers(box, page) {
+  workers().then((found) => {
+    if (!page.alive()) return;
+    const alive = found.results.filter((w) => w.alive).length;
+    const health = !found.total ? "none" : alive === found.total ? "ok" : "silent";
+    box.hidden = false;
+    replace(box, h("span", { class: `worker-dot ${health}`, "aria-hidden": "true" }),
+      h("span", {}, "Workers alive ", h("strong", {}, `${alive} / ${found.total}`)));
+  }).catch(() => {
+    box.hidden = true;
+  });
 }
 
 // Executions started in each of the last 24 hours, stacked by state.
