@@ -1,10 +1,10 @@
 """The web UI in Firefox: Debian's firefox-esr, headless, driven through Marionette
 (tests/e2e/firefox_support.py) against a real `headway server`. The key journeys of the
 Chromium tests: the flows list, the editor's validation at a line then Save, the Execute
-dialog to a SUCCESS with its logs, the executions list and its filters, the dark theme, the
-keyboard. Each page's screenshot is written under tests/e2e/screenshots/firefox/. Every test
-also checks that the pages raised no JavaScript error and that Firefox tried to reach no
-other machine."""
+dialog to a SUCCESS with its logs, the executions list and its filters, Home, the Workers
+page, the dark theme, the keyboard. Each page's screenshot is written under
+tests/e2e/screenshots/firefox/. Every test also checks that the pages raised no JavaScript
+error and that Firefox tried to reach no other machine."""
 
 from __future__ import annotations
 
@@ -325,16 +325,17 @@ def test_the_keyboard_reaches_and_activates_the_controls(page: FirefoxPage) -> N
     # a link.
     page.find("a.skip", visible=False).focus()
     order = []
-    for _ in range(5):
+    for _ in range(6):
         page.press("Tab")
         order.append(page.focused()["text"])
-    assert order == ["Headway", "Home", "Flows", "Executions", "Namespaces"], order
+    assert order == ["Headway", "Home", "Flows", "Executions", "Namespaces", "Workers"], order
+    page.press("Shift+Tab")
     page.press("Enter")
     page.expect_url(r"/namespaces$")
     page.find("a", "demo")
 
 
-def test_home_and_a_namespace_render(page: FirefoxPage, server: Server) -> None:
+def test_home_the_workers_and_a_namespace_render(page: FirefoxPage, server: Server) -> None:
     run(server, "demo", "hello")
     page.goto("/")
     page.expect_count("#over-time .chart-col", 24)
@@ -348,7 +349,15 @@ def test_home_and_a_namespace_render(page: FirefoxPage, server: Server) -> None:
         "return [...document.querySelectorAll('.count')].map((c) => c.getBoundingClientRect().y)"
     )
     assert len(tops) == 8 and len(set(tops)) == 1, tops
+    page.expect_text("#workers-count", re.compile(r"Workers alive 1 / 1"))
     page.shot("home")
+    # The Workers page: the server's own worker, alive.
+    page.find("#workers-count").click()
+    page.expect_url(r"/workers$")
+    page.expect_text("#workers tbody tr", re.compile(r"\d+ s ago"))
+    page.expect_text("#workers .badge.worker-alive", "alive")
+    page.expect_text("#workers-summary", "1 alive of 1 registered")
+    page.shot("workers")
     page.goto("/namespaces/demo")
     page.expect_text("h1", "demo")
     page.find("a", "approval")
