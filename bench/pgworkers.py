@@ -21,8 +21,9 @@ end):
 - TaskRuns/s = the TaskRuns the workers ran / (the last execution's end - the first
   request); latency = per TaskRun, its CREATED date (written by the executor as it enqueues
   it) to its first attempt's RUNNING date (the worker's start), p50 / p99 / max;
-- the CPU seconds of the server, the workers and PostgreSQL's processes over the measured
-  window (the machine has 2 cores: they share them with each other and the client).
+- the CPU seconds of the server, the workers, the database's PostgreSQL backends, the client
+  and the rest of the machine over the measured window (the machine has 2 cores: they share
+  them), and PostgreSQL's own counts for the database (transactions, rows).
 
 ``python -m bench --only pgworkers`` runs it; one record per worker count, ``mode``
 ``workers`` (see ``bench/report_pgworkers.py`` for the page's section).
@@ -211,17 +212,55 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def postgres_cpu_seconds() -> float:
-    """CPU time so far of every process named postgres (the server and its backends; a
-    backend that exited in between takes its time with it)."""
-    total = 0.0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        with contextlib.suppress(OSError):
-            if (entry / "comm").read_text().strip() == "postgres":
-                total += cpu_seconds(int(entry.name))
-    return total
+def backend_pids(db_url: str) -> list[int]:
+    """The PostgreSQL backends connected to the database (other databases' left out)."""
+    import psycopg
+
+    with psycopg.connect(db_url, autocommit=True, connect_timeout=5) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        ).fetchall()
+    return [int(r[0]) for r in rows]
+
+
+def machine_busy_seconds() -> float:
+    """CPU time the whole machine spent busy so far (every core: /proc/stat)."""
+    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(x) for x in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+class CpuMeter:
+    """CPU seconds over a window: the server, the workers, the database's PostgreSQL backends
+    (a backend that exits within the window takes its time with it), this process (the
+    client), and the rest of the machine (whatever else runs on it)."""
+
+    def __init__(self, procs: Processes) -> None:
+        self.procs = procs
+        self.start: dict[str, float] = {}
+        self.backends: dict[int, float] = {}
+
+    def _ours(self) -> dict[str, float]:
+        return {
+            "server": sum(cpu_seconds(p) for p in self.procs.pids("server")),
+            "workers": sum(cpu_seconds(p) for p in self.procs.pids("worker")),
+            "client": time.process_time(),
+        }
+
+    def begin(self) -> None:
+        self.backends = {p: cpu_seconds(p) for p in backend_pids(self.procs.db_url)}
+        self.start = {**self._ours(), "machine": machine_busy_seconds()}
+
+    def end(self) -> dict[str, float]:
+        now = {**self._ours(), "machine": machine_busy_seconds()}
+        spent = {k: now[k] - self.start[k] for k in now}
+        spent["postgres"] = sum(
+            cpu_seconds(p) - self.backends.get(p, 0.0) for p in backend_pids(self.procs.db_url)
+        )
+        machine = spent.pop("machine")
+        spent["rest"] = max(0.0, machine - sum(spent.values()))
+        return {k: round(v, 2) for k, v in spent.items()}
 
 
 class Processes:
@@ -287,13 +326,6 @@ class Processes:
 
     def pids(self, prefix: str) -> list[int]:
         return [p.pid for name, p in self.started if name.startswith(prefix)]
-
-    def cpu(self) -> dict[str, float]:
-        return {
-            "server": sum(cpu_seconds(p) for p in self.pids("server")),
-            "workers": sum(cpu_seconds(p) for p in self.pids("worker")),
-            "postgres": postgres_cpu_seconds(),
-        }
 
     def stop(self) -> None:
         for _, proc in self.started:
@@ -401,9 +433,10 @@ def measure_one(
             time.sleep(STATS_DELAY)
             counters = database_counters(db_url)
             before = load()
-            cpu = procs.cpu()
+            meter = CpuMeter(procs)
+            meter.begin()
             first, executions = asyncio.run(closed_loop(procs.url, size.in_flight, size.executions))
-            spent = {k: round(v - cpu[k], 2) for k, v in procs.cpu().items()}
+            spent = meter.end()
             after = load()
             time.sleep(STATS_DELAY)
             # (the idle polls of these seconds included: a few transactions each)
@@ -417,10 +450,16 @@ def measure_one(
         "in_flight": size.in_flight,
         "tasks_per_execution": TASKS,
         **out,
+        # CPU seconds over the window: server, workers, postgres (this database's backends),
+        # client (the bench), rest (the rest of the machine: other work on it)
         "cpu_s": spent,
         "cpu_ms_per_taskrun": {
-            k: round(v / max(out["taskruns"], 1) * 1000, 3) for k, v in spent.items()
+            k: round(v / max(out["taskruns"], 1) * 1000, 3)
+            for k, v in spent.items()
+            if k in ("server", "workers", "postgres")
         },
+        # Cores the rest of the machine kept busy, on average over the window
+        "other_cores": round(spent["rest"] / max(out["wall_s"], 1e-9), 2),
         # What PostgreSQL counted per TaskRun: transactions, rows read and written.
         "db_per_taskrun": {k: round(v / max(out["taskruns"], 1), 2) for k, v in counted.items()},
         "load_before": before,

@@ -34,7 +34,10 @@ def _load(r: dict[str, Any]) -> str:
     before, after = r.get("load_before") or [], r.get("load_after") or []
     if not before:
         return "?"
-    return f"{before[0]:.1f}, {after[0]:.1f}" if after else f"{before[0]:.1f}"
+    text = f"{before[0]:.1f}, {after[0]:.1f}" if after else f"{before[0]:.1f}"
+    if "other_cores" in r:
+        text += f"; {r['other_cores']:.2f}"
+    return text
 
 
 def _cpu(r: dict[str, Any]) -> str:
@@ -109,8 +112,10 @@ def section(records: list[dict[str, Any]]) -> list[str]:
         f"## {TITLE}",
         "",
         f"{ABOUT[0].upper()}{ABOUT[1:]}. CPU per TaskRun: the CPU time the server, the workers "
-        "and PostgreSQL's processes spent over the measured window, divided by its TaskRuns "
-        "(the client's own, and the rest of the machine's, not counted); PostgreSQL per TaskRun: "
+        "and the database's PostgreSQL backends spent over the measured window, divided by its "
+        "TaskRuns (the client's own not counted); other work: the cores the rest of the machine "
+        "kept busy meanwhile, on average (the load average counts the bench's own processes "
+        "too, this does not); PostgreSQL per TaskRun: "
         "the transactions committed in the database and the rows inserted, updated or deleted, "
         "as `pg_stat_database` counts them (a few idle polls included). Issue 5's target: at "
         f"least {TARGET_RATE:,.0f} TaskRuns/s in total, and ready to start p99 under "
@@ -124,14 +129,15 @@ def section(records: list[dict[str, Any]]) -> list[str]:
             f"Run {first.get('stamp', '?')}, {size}: {first['executions']} executions of "
             f"{first.get('tasks_per_execution', TASKS)} tasks per worker count, "
             f"{first['in_flight']} at a time, {first['slots']} slots per worker; load average "
-            "(1 min, 2 cores) at the start and at the end of each.",
+            "(1 min, 2 cores) at the start and at the end of each, and the other work on the "
+            "machine meanwhile (cores).",
             "",
         ]
     lines += [
         "| worker processes | TaskRuns/s | ready to start p50 / p99 / max (ms) | execution "
         f"({TASKS} tasks) p50 / p99 / max (ms) | CPU ms per TaskRun: server / workers / "
         "PostgreSQL | PostgreSQL per TaskRun: transactions / rows written | TaskRuns per worker "
-        "| load average | target |",
+        "| load average; other work (cores) | target |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:

@@ -256,6 +256,7 @@ def test_pgworkers_records_make_their_section(bench: dict[str, ModuleType]) -> N
             "per_worker": [4000 // max(workers, 1)] * max(workers, 1),
             "load_before": [1.5, 1.0, 1.0],
             "load_after": [2.0, 1.0, 1.0],
+            "other_cores": 0.25,
         }
 
     old = _run("A", "headway:default", empty=[0.010], seq40=[0.050])
@@ -268,7 +269,7 @@ def test_pgworkers_records_make_their_section(bench: dict[str, ModuleType]) -> N
     assert f"## {section.TITLE}" in text
     assert "| 0 (all-in-one server) | 400 (4000 in 10.0 s) | 3.0 / 10.0 / 80.0 |" in text
     assert "| 2 | 800 (4000 in 5.0 s) | 3.0 / 30.0 / 80.0 | 100.0 / 200.0 / 300.0 | " in text
-    assert "| 1.00 / 0.50 / 0.25 | 6.0 / 8.5 | 2000, 2000 | 1.5, 2.0 | **missed** |" in text
+    assert "| 1.00 / 0.50 / 0.25 | 6.0 / 8.5 | 2000, 2000 | 1.5, 2.0; 0.25 | **missed** |" in text
     assert "| 4 | RuntimeError: boom |" in text
     assert "With 1, 2 worker processes: 500, 800 TaskRuns/s" in text
     assert "(1.60x from 1 to 2, 2x the processes)" in text
