@@ -14,6 +14,32 @@ TARGET_RATE = 1000.0  # TaskRuns/s in total
 TARGET_P99_MS = 50.0  # ready to start
 
 
+# Where the time went when last profiled by hand (py-spy on the server and a worker, and
+# PostgreSQL's statement log, as bench/README.md says): not measured by the suite, so dated.
+PROFILE = [
+    "Where the time goes (profiled by hand on 2026-11-30, Headway at commit 2518fca, 1 and 4 "
+    "workers; see [bench/README.md](../bench/README.md) for how): the machine's 2 cores are "
+    "the limit, and each TaskRun costs about 9 ms of CPU with one worker (server, worker and "
+    "PostgreSQL about 3 ms each) against about 4 ms all in one process, so the ceiling is "
+    "near 200 TaskRuns/s whatever the number of workers; 1,000 TaskRuns/s on 2 cores needs "
+    "at most 2 ms in all.",
+    "- SQL: about 26 statements per TaskRun in 5 to 8 transactions (BEGIN/COMMIT 2.5, fence "
+    "2.2, event insert, NOTIFY and event delete 2.1 each, TaskRun upsert 2, dequeue 2, claim "
+    "0.9, whole-execution read 1.4, timers delete 1.1 although the flow has no timer, log "
+    "advisory lock and log insert 1.1 each, enqueue 1).",
+    "- Executor (the server): about 45% of its busy time is `PostgresStore.commit` of one "
+    "evaluation (psycopg's pipeline about half of it), about a quarter the HTTP side of the "
+    "bench's `wait=true` requests (creating the execution, its audit row, the waits' reads); "
+    "evaluating the flow itself is under 5%. One executor process at about 3.5 ms per "
+    "TaskRun would cap near 300 TaskRuns/s even with cores to spare.",
+    "- Worker: about 40% of its busy time is committing the result, 14% reading the whole "
+    "execution for each TaskRun, 8% claiming; running the task is under 3%.",
+    "- More workers add CPU: each enqueue's NOTIFY wakes every worker and each one claims "
+    "(3.95 claim queries per TaskRun with 4 workers, 0.92 with 1), so the workers' CPU per "
+    "TaskRun goes from about 2.7 ms (1 worker) to 5.8 ms (4), and throughput falls.",
+]
+
+
 def records_of(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The pgworkers records, by worker count."""
     mine = [r for r in records if r.get("mode") == "workers" and r.get("workload") == NAME]
@@ -114,8 +140,9 @@ def section(records: list[dict[str, Any]]) -> list[str]:
         f"{ABOUT[0].upper()}{ABOUT[1:]}. CPU per TaskRun: the CPU time the server, the workers "
         "and the database's PostgreSQL backends spent over the measured window, divided by its "
         "TaskRuns (the client's own not counted); other work: the cores the rest of the machine "
-        "kept busy meanwhile, on average (the load average counts the bench's own processes "
-        "too, this does not); PostgreSQL per TaskRun: "
+        "kept busy meanwhile, on average (PostgreSQL's background processes, such as its WAL "
+        "writer, included; the load average counts the bench's own processes too, this does "
+        "not); PostgreSQL per TaskRun: "
         "the transactions committed in the database and the rows inserted, updated or deleted, "
         "as `pg_stat_database` counts them (a few idle polls included). Issue 5's target: at "
         f"least {TARGET_RATE:,.0f} TaskRuns/s in total, and ready to start p99 under "
@@ -155,4 +182,6 @@ def section(records: list[dict[str, Any]]) -> list[str]:
             f"{'met' if _met(r) else '**missed**'} |"
         )
     lines += ["", scaling(rows), ""]
+    if done:
+        lines += [PROFILE[0], "", *PROFILE[1:], ""]
     return lines
