@@ -19,13 +19,14 @@ from typing import Any
 import pytest
 
 from headway.engine.engine import EXECUTOR, WORKER, Engine
+from headway.engine.evaluation import LOCAL_SEQ
 from headway.engine.leases import reap_dead_local_leases
 from headway.errors import StoreError
 from headway.execution import Execution, utcnow
 from headway.flows.loader import parse_flow
 from headway.settings import Settings
 from headway.state import State
-from headway.store.base import Batch, Fenced, NewEvent, Ownership
+from headway.store.base import Batch, Event, Fenced, NewEvent, Ownership
 from headway.store.postgres import PostgresStore
 from postgres_db import PostgresDatabase
 
@@ -186,8 +187,9 @@ async def test_a_stale_executor_writes_nothing(cluster: Cluster) -> None:
             (created.id,),
         )
     before = await store.get_execution(created.id)
+    labels = Event(LOCAL_SEQ, created.id, "labels", {"labels": {"by": "stale"}})
     with pytest.raises(Fenced, match="no longer owns"):
-        await stale.executor.evaluate(created.id, [])
+        await stale.executor.evaluate(created.id, [labels])
     # Through its loop, the refusal makes it forget the execution (and its cached copy).
     await store.commit(Batch(events=[NewEvent(created.id, "kill")]))
     await until(lambda: _forgotten(stale, created.id))

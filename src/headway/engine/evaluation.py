@@ -422,12 +422,16 @@ class Evaluation:
         self._set_timers(self._timers)
 
     def _set_timers(self, timers: list[Timer]) -> None:
-        """These timers replace the execution's (``run`` may be called again)."""
+        """These timers replace the execution's (``run`` may be called again); nothing is
+        written when it has none and is known to have none stored."""
         ex = self.execution
+        if not timers and self.view.timers_stored is False:
+            return
         if ex.id not in self.batch.clear_timers:
             self.batch.clear_timers.append(ex.id)
         self.batch.timers = [t for t in self.batch.timers if t.execution_id != ex.id]
         self.batch.timers.extend(timers)
+        self.view.timers_stored = bool(timers)
 
     def _start(self, slot_free: bool) -> bool:
         ex = self.execution

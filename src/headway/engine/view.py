@@ -39,6 +39,8 @@ class ExecutionView:
     # Where a sequential scan of a task list can resume (see ``scopes``), by list and scope.
     cursors: dict[tuple[int, Scope], tuple[int, list[Any]]] = field(default_factory=dict)
     _outputs: dict[str, Any] | None = None
+    # Whether the store holds timers of the execution (None: unknown, as when loaded).
+    timers_stored: bool | None = None
 
     def __post_init__(self) -> None:
         self.tasks = {t.id: t for t in self.flow.all_tasks()}

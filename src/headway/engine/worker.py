@@ -124,6 +124,8 @@ class Worker:
         # Attempts (TaskRun id, attempt) whose lease this worker lost (reaped): stopped,
         # their result dropped.
         self._lost: set[tuple[str, int]] = set()
+        # TaskRuns whose result is being committed.
+        self._reporting: set[str] = set()
         # On SIGTERM, how long running TaskRuns may finish before they are handed back.
         self.drain_seconds = 0.0
         self.wakeup = asyncio.Event()
@@ -280,13 +282,15 @@ class Worker:
     async def beat(self) -> None:
         """Note this worker alive, renew its leases; stop what a kill asked to stop and
         what it no longer leases."""
-        running = dict(self.attempts)
+        running = {t: a for t, a in self.attempts.items() if t not in self._reporting}
         now = utcnow()
         renewal = await self.store.heartbeat(self.info, list(running), now, now + self.lease)
         lost = [
             trid
             for trid, attempt in running.items()
-            if trid not in renewal.held and self.attempts.get(trid) == attempt
+            if trid not in renewal.held
+            and self.attempts.get(trid) == attempt
+            and trid not in self._reporting
         ]
         if lost:
             log.warning("worker %s: lease lost on %s: stopping them", self.id, ", ".join(lost))
@@ -423,7 +427,13 @@ class Worker:
             self._lost.discard((tr.id, item.attempt))
             log.info("worker %s: result of %s dropped (its lease was lost)", self.id, tr.id)
             return
-        await asyncio.shield(self._report(batch))
+        # Being reported: a heartbeat meanwhile must not take its row, gone with the
+        # result, for a lost lease.
+        self._reporting.add(tr.id)
+        try:
+            await asyncio.shield(self._report(batch))
+        finally:
+            self._reporting.discard(tr.id)
 
     async def _report(self, batch: Batch) -> None:
         """Commit a result, trying again while the store is unreachable, until it is in or
