@@ -82,3 +82,25 @@ async def test_the_store_works_again_after_the_database_restarts(server: Private
     finally:
         await store.close()
         await other.close()
+
+
+async def test_a_call_waiting_through_a_long_outage_goes_on_once_the_database_is_back(
+    server: PrivateServer,
+) -> None:
+    """Down for longer than the pool's reconnection attempt (3 s): a call that waited all
+    along gets its connection soon after the database is back, not at the end of its 30 s."""
+    store = PostgresStore(server.url)
+    await store.open()
+    try:
+        await store.pending_events()
+        await asyncio.to_thread(server.stop)
+        waiting = asyncio.ensure_future(store.pending_events())
+        await asyncio.sleep(5)
+        assert not waiting.done()
+        await asyncio.to_thread(server.start)
+        loop = asyncio.get_running_loop()
+        back = loop.time()
+        assert await asyncio.wait_for(waiting, 20) == []
+        assert loop.time() - back < 5
+    finally:
+        await store.close()

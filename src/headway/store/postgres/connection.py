@@ -13,6 +13,7 @@ Only then is the connection asked for a reply, and replaced if it gives none.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import select
 from collections.abc import Awaitable, Callable
@@ -20,7 +21,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 import psycopg
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from headway.errors import StoreError
 
@@ -35,6 +36,8 @@ CONNECT_TIMEOUT_S = 10
 # while before anyone noticed. Giving up after a few seconds instead lets the next call that
 # needs a connection start a new attempt at once.
 RECONNECT_GIVE_UP_S = 3.0
+# How long one request for a pooled connection waits before it asks again (see _borrow).
+BORROW_SLICE_S = 1.0
 # Every session speaks UTC (timestamps come back as UTC datetimes) and names itself.
 SESSION_OPTIONS = "-c TimeZone=UTC"
 APPLICATION_NAME = "headway"
@@ -160,10 +163,28 @@ class Database:
         if pool is None:
             raise StoreError(f"the PostgreSQL store '{self.where}' is not open")
         try:
-            async with pool.connection() as conn:
+            conn = await self._borrow(pool)
+            try:
                 return await fn(conn, *args, **kwargs)
+            finally:
+                await pool.putconn(conn)
         except psycopg.Error as exc:
             raise self.error(_name(fn), exc) from exc
+
+    async def _borrow(self, pool: AsyncConnectionPool[Conn]) -> Conn:
+        """A connection within ``wait_seconds``, asked for in slices: after an outage longer
+        than the pool's reconnection attempt, only a new request starts another one, so a
+        caller that waited all along would otherwise wait its whole term after the
+        database is back."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.wait_seconds
+        while True:
+            remaining = deadline - loop.time()
+            try:
+                return await pool.getconn(timeout=max(0.01, min(BORROW_SLICE_S, remaining)))
+            except PoolTimeout:
+                if loop.time() >= deadline:
+                    raise
 
 
 def _name(fn: Callable[..., object]) -> str:
