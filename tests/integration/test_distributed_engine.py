@@ -7,13 +7,11 @@ longer than its lease, worker groups' fallback, a worker's drain, a file written
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import socket
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AsyncExitStack
 from datetime import timedelta
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -29,6 +27,7 @@ from headway.state import State
 from headway.store.base import Batch, Event, Fenced, NewEvent, Ownership
 from headway.store.postgres import PostgresStore
 from postgres_db import PostgresDatabase
+from s3_support import S3
 
 THREE_STEPS = """\
 id: three
@@ -371,19 +370,6 @@ tasks:
     workerGroup:
       key: b
 """
-
-
-def _s3_helper() -> ModuleType:
-    # The launcher of the storage contract tests (tests/unit/storage/s3_server.py).
-    path = Path(__file__).parents[1] / "unit" / "storage" / "s3_server.py"
-    spec = importlib.util.spec_from_file_location("headway_tests_s3_server", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-S3 = _s3_helper()
 
 
 @pytest.fixture(scope="module")

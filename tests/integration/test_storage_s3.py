@@ -4,10 +4,8 @@ Kestra's layout."""
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -16,19 +14,7 @@ from headway.settings import Settings
 from headway.state import State
 from headway.storage import FileUpload, S3Storage, open_storage
 from headway.testing import run_flow
-
-
-def _load_server_helper() -> ModuleType:
-    # The same launcher as the storage contract tests (tests/unit/storage/s3_server.py).
-    path = Path(__file__).parents[1] / "unit" / "storage" / "s3_server.py"
-    spec = importlib.util.spec_from_file_location("headway_tests_s3_server", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-S3 = _load_server_helper()
+from s3_support import S3
 
 
 @pytest.fixture(scope="module")
