@@ -571,7 +571,7 @@ class Executor:
         ev.log("INFO", f"started subflow execution {child.id} of {flow.uid}", tr)
 
     async def _commit(self, batch: Batch) -> None:
-        if not batch and batch.fence is None:
+        if not batch:
             return
         await self.store.commit(batch)
         for timer in batch.timers:
@@ -608,14 +608,11 @@ def _carried(batches: list[Batch]) -> Batch | None:
     and the leases they need (committed with the evaluation they cause)."""
     if not batches:
         return None
-    carried = Batch(fence=Fence())
-    assert carried.fence is not None
-    for batch in batches:
-        carried.logs.extend(batch.logs)
-        carried.dequeue.extend(batch.dequeue)
-        if batch.fence is not None:
-            carried.fence.leases.extend(batch.fence.leases)
-    return carried
+    return Batch(
+        logs=[entry for batch in batches for entry in batch.logs],
+        dequeue=[trid for batch in batches for trid in batch.dequeue],
+        fence=Fence(leases=[held for b in batches if b.fence for held in b.fence.leases]),
+    )
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:

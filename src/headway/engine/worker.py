@@ -170,12 +170,12 @@ class Worker:
             # TaskRuns still running are handed back: they run again (a new attempt).
             self._stopping = True
             heartbeat.cancel()
-            held = list(self.running)
+            handed_back = bool(self.running)
             for task in list(self.running.values()):
                 task.cancel()
             if self.running:
                 await asyncio.gather(*self.running.values(), return_exceptions=True)
-            await self._leave(bool(held))
+            await self._leave(handed_back)
 
     async def _drain(self) -> None:
         """Let running TaskRuns finish for up to ``drain_seconds`` (claiming nothing more)."""
