@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from .ui_support import SCREENSHOTS, Server, chromium_path, headway_server, require_browser
+from .ui_support import (
+    SCREENSHOTS,
+    Server,
+    chromium,
+    headway_server,
+    require_browser,
+)
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -186,14 +192,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 @pytest.fixture(scope="module")
 def browser(server: Server) -> Iterator[Browser]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium_path())
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture

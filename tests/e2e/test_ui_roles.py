@@ -13,7 +13,7 @@ import pytest
 from .conftest import Cli
 from .ui_support import (
     Server,
-    chromium_path,
+    chromium,
     close_page,
     headway_server,
     open_page,
@@ -42,14 +42,8 @@ def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, 
 
 @pytest.fixture(scope="module")
 def browser(secured: tuple[Server, dict[str, str]]) -> Iterator[Browser]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium_path())
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with chromium() as launched:
+        yield launched
 
 
 def test_a_viewer_sees_no_action_it_cannot_use(

@@ -24,7 +24,7 @@ from headway.store.base import Store, WorkerInfo
 
 from .ui_support import (
     Server,
-    chromium_path,
+    chromium,
     close_page,
     headway_server,
     open_page,
@@ -78,14 +78,8 @@ def register(home: Path, worker_id: str, *, group: str | None, host: str, beat: 
 
 @pytest.fixture(scope="module")
 def browser(server: Server) -> Iterator[Browser]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium_path())
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture
