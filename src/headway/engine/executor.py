@@ -20,7 +20,7 @@ import contextlib
 import logging
 import traceback
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
@@ -51,6 +51,9 @@ from headway.store.base import (
 log = logging.getLogger(__name__)
 
 CommitListener = Callable[[Batch], None]
+
+# Evaluations committed together at most, in one transaction.
+GROUP_COMMIT = 64
 
 
 class LocalWorker(Protocol):
@@ -349,33 +352,105 @@ class Executor:
                 if execution_id in inbox.owned and execution_id not in local:
                     by_execution.setdefault(execution_id, [])
             next_timer = inbox.next_timer_at
-        for execution_id, batches in local.items():
-            if execution_id not in self.owned:
-                # Another executor owns it: the results go to it through the store.
+        # Results and evaluations committed (a store failure hands the rest over again).
+        done: set[str] = set()
+        try:
+            for execution_id, batches in local.items():
+                if execution_id not in self.owned:
+                    # Another executor owns it: the results go to it through the store.
+                    for batch in batches:
+                        await self._hand_over(batch)
+                    done.add(execution_id)
+                    continue
+                evs = by_execution.setdefault(execution_id, [])
                 for batch in batches:
-                    await self._hand_over(batch)
-                continue
-            evs = by_execution.setdefault(execution_id, [])
-            for batch in batches:
-                for new in batch.events:
-                    evs.append(Event(LOCAL_SEQ, new.execution_id, new.kind, new.payload))
-        pending = list(by_execution.items())
-        for index, (execution_id, evs) in enumerate(pending):
-            carried = _carried(local.get(execution_id, []))
+                    for new in batch.events:
+                        evs.append(Event(LOCAL_SEQ, new.execution_id, new.kind, new.payload))
+            await self._evaluate_all(by_execution, local, done)
+        except StoreError:
+            # Results not committed are handed over again once the store is back.
+            for execution_id, batches in local.items():
+                if execution_id not in done:
+                    self._submitted.extend(batches)
+            raise
+        return bool(by_execution), next_timer
+
+    async def _evaluate_all(
+        self, by_execution: dict[str, list[Event]], local: dict[str, list[Batch]], done: set[str]
+    ) -> None:
+        """Evaluate each execution; commit the evaluations in groups of up to GROUP_COMMIT,
+        one transaction each (an execution whose flow limits concurrency, about to start,
+        commits alone: it counts the running executions of its flow in the store)."""
+        group: list[_Evaluated] = []
+        for execution_id, evs in by_execution.items():
+            results = local.get(execution_id, [])
             try:
-                await self.evaluate(execution_id, evs, carried)
-            except Fenced:
-                self._forget(execution_id)
-                for batch in local.get(execution_id, []):
-                    await self._hand_over(batch)
+                view = await self.view(execution_id)
+                if view is not None and _counts_running(view):
+                    await self._commit_group(group, done)
+                    group = []
+                    await self._evaluate_alone(execution_id, evs, results)
+                else:
+                    group.append(await self._prepare(execution_id, evs, results))
+                    if len(group) < GROUP_COMMIT:
+                        continue
+                    await self._commit_group(group, done)
+                    group = []
+            except Fenced:  # an evaluation alone: its results were handed over
+                pass
             except StoreError:
-                # Results not committed are handed over again once the store is back.
-                for later_id, _ in pending[index:]:
-                    self._submitted.extend(local.get(later_id, []))
                 raise
             except Exception as exc:  # noqa: BLE001 - one broken execution must not stop the rest
-                await self._fail(execution_id, evs, carried, exc)
-        return bool(by_execution), next_timer
+                await self._fail(execution_id, evs, _carried(results), exc)
+            done.add(execution_id)
+        await self._commit_group(group, done)
+
+    async def _commit_group(self, group: list[_Evaluated], done: set[str]) -> None:
+        """Commit prepared evaluations in one transaction. When it is refused (another
+        executor took one of the executions, or one cannot be written), each is evaluated
+        again from the store and committed alone."""
+        if not group:
+            return
+        try:
+            await self._commit(Batch.combine([e.batch for e in group]))
+        except Fenced:
+            pass
+        except StoreError:
+            for e in group:
+                self.views.pop(e.execution_id, None)
+            raise
+        except Exception:  # noqa: BLE001 - found again by the evaluation alone
+            log.debug("a group commit failed; committing its evaluations one by one")
+        else:
+            for e in group:
+                self._settle(e)
+                done.add(e.execution_id)
+            return
+        for e in group:
+            self.views.pop(e.execution_id, None)
+        for e in group:
+            try:
+                await self._evaluate_alone(e.execution_id, e.events, e.results)
+            except Fenced:
+                pass
+            except StoreError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - one broken execution must not stop the rest
+                await self._fail(e.execution_id, e.events, _carried(e.results), exc)
+            done.add(e.execution_id)
+
+    async def _evaluate_alone(
+        self, execution_id: str, events: list[Event], results: list[Batch]
+    ) -> None:
+        """Evaluate and commit one execution; when another executor took it, the local
+        worker's results go to that executor (and Fenced is raised again)."""
+        try:
+            await self.evaluate(execution_id, events, results)
+        except Fenced:
+            self._forget(execution_id)
+            for batch in results:
+                await self._hand_over(batch)
+            raise
 
     async def _hand_over(self, batch: Batch) -> None:
         """Commit a local worker's result for the executor that owns its execution; one
@@ -437,23 +512,35 @@ class Executor:
         )
 
     async def evaluate(
-        self, execution_id: str, events: list[Event], carried: Batch | None = None
+        self, execution_id: str, events: list[Event], results: list[Batch] | None = None
     ) -> None:
         """Apply events to an execution, advance it, commit everything in one transaction
-        (with ``carried``: a local worker's logs and queue removals)."""
+        (with the local worker's ``results``: their logs and queue removals; their events
+        are among ``events``)."""
+        evaluated = await self._prepare(execution_id, events, results or [])
+        try:
+            await self._commit(evaluated.batch)
+        except Exception:
+            self.views.pop(execution_id, None)
+            raise
+        self._settle(evaluated)
+
+    async def _prepare(
+        self, execution_id: str, events: list[Event], results: list[Batch]
+    ) -> _Evaluated:
+        """Apply events to an execution and advance it, up to the commit: the batch to
+        commit and what to do once it is in (see ``evaluate``)."""
+        carried = _carried(results)
         view = await self.view(execution_id)
         if view is None:
             # Events of a deleted execution: acknowledge them.
             acks = [e.seq for e in events if e.seq != LOCAL_SEQ]
-            await self._commit(
-                Batch(
-                    ack_events=acks,
-                    dequeue=carried.dequeue if carried else [],
-                    fence=self._fence(execution_id, True),
-                )
+            batch = Batch(
+                ack_events=acks,
+                dequeue=carried.dequeue if carried else [],
+                fence=self._fence(execution_id, True),
             )
-            self._forget(execution_id)
-            return
+            return _Evaluated(execution_id, events, results, batch, [], True, [])
         now = utcnow()
         ev = Evaluation(view, self.env, now)
         if carried is not None:
@@ -477,17 +564,17 @@ class Executor:
         ended = view.execution.current.terminal
         batch.cancel.extend(ev.cancel)
         batch.fence = self._fence(execution_id, ended, carried)
-        try:
-            await self._commit(batch)
-        except Exception:
-            self.views.pop(execution_id, None)
-            raise
-        if handed and self.local_worker is not None:
-            self.local_worker.accept(handed)
-        if ended:
-            self._forget(execution_id)
-        if ev.cancel:
-            self.on_cancel(ev.cancel)
+        return _Evaluated(execution_id, events, results, batch, handed, ended, ev.cancel)
+
+    def _settle(self, evaluated: _Evaluated) -> None:
+        """An evaluation is committed: start what was handed to the local worker, forget an
+        ended execution, stop what a kill stopped."""
+        if evaluated.handed and self.local_worker is not None:
+            self.local_worker.accept(evaluated.handed)
+        if evaluated.ended:
+            self._forget(evaluated.execution_id)
+        if evaluated.cancel:
+            self.on_cancel(evaluated.cancel)
 
     def _lease_to_local_worker(self, batch: Batch, now: datetime) -> list[QueuedTaskRun]:
         """Lease TaskRuns that are ready now to the local worker in the same transaction
@@ -510,10 +597,10 @@ class Executor:
         return handed
 
     async def _slot_free(self, view: ExecutionView) -> bool:
-        ex = view.execution
         concurrency = view.flow.concurrency
-        if concurrency is None or ex.current not in (State.CREATED, State.QUEUED):
+        if concurrency is None or not _counts_running(view):
             return True
+        ex = view.execution
         running = await self.store.count_executions(ex.tenant, ex.namespace, ex.flow_id, ACTIVE)
         return running < concurrency.limit
 
@@ -601,6 +688,29 @@ class Executor:
         )
         self.wakeup.set()
         return execution
+
+
+@dataclass(slots=True)
+class _Evaluated:
+    """An evaluation ready to commit: what caused it (to evaluate it again, alone, when a
+    group commit is refused), its batch, and what to do once that is in."""
+
+    execution_id: str
+    events: list[Event]
+    results: list[Batch]  # the local worker's (their events are among ``events``)
+    batch: Batch
+    handed: list[QueuedTaskRun]  # leased to the local worker in ``batch``
+    ended: bool
+    cancel: list[str]
+
+
+def _counts_running(view: ExecutionView) -> bool:
+    """Whether evaluating the execution counts its flow's running executions in the store
+    (a concurrency limit, and it has not started): it must see what was committed before."""
+    return view.flow.concurrency is not None and view.execution.current in (
+        State.CREATED,
+        State.QUEUED,
+    )
 
 
 def _carried(batches: list[Batch]) -> Batch | None:

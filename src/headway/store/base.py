@@ -202,6 +202,38 @@ class Batch:
     cancel: list[str] = field(default_factory=list)
     fence: Fence | None = None
 
+    @classmethod
+    def combine(cls, batches: list[Batch]) -> Batch:
+        """The writes of several batches in one (group commit): each list concatenated in
+        the batches' order, their fences joined (one writer: the same executor, or only
+        workers' leases). Batches of different executions only: the order the store
+        applies (removals before additions) then holds for each of them."""
+        out = cls()
+        fences = [b.fence for b in batches if b.fence is not None]
+        for batch in batches:
+            out.executions.extend(batch.executions)
+            out.task_runs.extend(batch.task_runs)
+            out.delete_task_runs.extend(batch.delete_task_runs)
+            out.enqueue.extend(batch.enqueue)
+            out.dequeue.extend(batch.dequeue)
+            out.events.extend(batch.events)
+            out.ack_events.extend(batch.ack_events)
+            out.timers.extend(batch.timers)
+            out.clear_timers.extend(batch.clear_timers)
+            out.logs.extend(batch.logs)
+            out.cancel.extend(batch.cancel)
+        if fences:
+            executors = {f.executor for f in fences if f.executor is not None}
+            assert len(executors) <= 1, "batches of one writer only"
+            assert all(f.named_lease is None for f in fences), "named leases are not joined"
+            out.fence = Fence(
+                executors.pop() if executors else None,
+                [e for f in fences for e in f.executions],
+                [held for f in fences for held in f.leases],
+                [e for f in fences for e in f.release],
+            )
+        return out
+
     def __bool__(self) -> bool:
         return any(
             (
