@@ -1,12 +1,14 @@
-"""The executor commits the evaluations of one read of its inbox together (a group commit,
-one transaction for up to ``GROUP_COMMIT`` executions), on PostgreSQL; a group refused
-(another executor took one of its executions) or failing is committed one execution at a
-time, so one execution never holds back the others."""
+"""Group commits, on PostgreSQL. The executor commits the evaluations of one read of its
+inbox together (one transaction for up to ``GROUP_COMMIT`` executions); a worker commits
+the results that were ready while its previous commit was in flight together. A group
+refused (another executor took one of its executions, a worker's lease on one row ended)
+or failing is committed one at a time, so one never holds back the others."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
@@ -43,19 +45,47 @@ tasks:
 """
 
 
+ONE_STEP = """\
+id: one
+namespace: group
+tasks:
+  - id: only
+    type: io.kestra.plugin.core.debug.Return
+    format: done
+"""
+
+
+class Engines:
+    """Engines on stores of their own (as separate processes), stopped at the end."""
+
+    def __init__(self, url: str, home: Path, stack: AsyncExitStack) -> None:
+        self.url, self.home, self.stack = url, home, stack
+        self.count = 0
+
+    async def start(self, *components: str) -> Engine:
+        store = PostgresStore(self.url)
+        await store.open()
+        self.stack.push_async_callback(store.close)
+        self.count += 1
+        home = self.home / str(self.count)
+        settings = Settings.load({"home": home, "lease_seconds": 30.0}, environ={})
+        engine = Engine(store, settings, components=frozenset(components))
+        await engine.start()
+        self.stack.push_async_callback(engine.stop)
+        return engine
+
+
 @pytest.fixture
-async def engine(postgres_database: PostgresDatabase, tmp_path: Path) -> AsyncIterator[Engine]:
+async def engines(postgres_database: PostgresDatabase, tmp_path: Path) -> AsyncIterator[Engines]:
     postgres_database.truncate()
-    store = PostgresStore(postgres_database.url)
-    await store.open()
-    settings = Settings.load({"home": tmp_path, "lease_seconds": 30.0}, environ={})
-    engine = Engine(store, settings, components=frozenset({EXECUTOR, WORKER}))
-    await engine.start()
-    try:
-        yield engine
-    finally:
-        await engine.stop()
-        await store.close()
+    async with AsyncExitStack() as stack:
+        yield Engines(postgres_database.url, tmp_path, stack)
+
+
+@pytest.fixture
+async def engine(engines: Engines) -> Engine:
+    """An executor with its worker, in one process."""
+    return await engines.start(EXECUTOR, WORKER)
 
 
 class Commits:
@@ -183,6 +213,71 @@ async def test_a_concurrency_limited_start_sees_what_the_group_before_it_ended(
     # Together, the queued one would have counted the first as running and stayed queued.
     fenced = [b.fence.executions for b in commits.batches if b.fence and b.fence.executor]
     assert fenced[:2] == [[first.id], [queued.id]]
+
+
+async def test_a_worker_commits_the_results_ready_meanwhile_together(
+    engines: Engines, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    executor = await engines.start(EXECUTOR)
+    worker = await engines.start(WORKER)
+    commits = Commits(worker, monkeypatch)
+
+    async def slow_first(batch: Batch) -> None:
+        if not commits.batches:
+            await asyncio.sleep(0.3)  # the others finish while the first is committed
+
+    commits.before = slow_first
+    executions = await create(executor, ONE_STEP, 10)
+    done = await settle(executor, executions)
+    assert [e.current for e in done] == [State.SUCCESS] * 10
+    assert all(e.task_runs[0].outputs == {"value": "done"} for e in done)
+    results = [sum(e.kind == "result" for e in b.events) for b in commits.batches]
+    results = [n for n in results if n]
+    assert sum(results) == 10
+    assert len(results) <= 4, results  # one commit each without grouping
+
+
+async def test_a_result_whose_lease_ended_does_not_hold_back_the_others(
+    engines: Engines, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    executor = await engines.start(EXECUTOR)
+    worker = await engines.start(WORKER)
+    store = worker.store
+    assert isinstance(store, PostgresStore)
+    commits = Commits(worker, monkeypatch)
+    taken: list[str] = []
+
+    async def take_one_lease(batch: Batch) -> None:
+        if not commits.batches:
+            await asyncio.sleep(0.3)
+        elif not taken and len(batch.dequeue) > 1:
+            # The lease of one row ended and another worker claimed it meanwhile.
+            taken.append(batch.dequeue[0])
+            async with store._db._pool.connection() as conn:  # type: ignore[union-attr]
+                await conn.execute(
+                    "UPDATE queue SET worker_id = 'elsewhere' WHERE task_run_id = %s",
+                    (taken[0],),
+                )
+
+    commits.before = take_one_lease
+    executions = await create(executor, ONE_STEP, 10)
+    await asyncio.wait_for(_until_queue_holds_only(store, taken), 10)
+    assert len(taken) == 1
+    stored = [await store.get_execution(e.id) for e in executions]
+    dropped = [e for e in stored if e is not None and e.task_runs[0].id == taken[0]]
+    assert [e.current for e in dropped] == [State.RUNNING]  # its result was dropped
+    others = await settle(executor, [e for e in executions if e.id != dropped[0].id])
+    assert [e.current for e in others] == [State.SUCCESS] * 9
+
+
+async def _until_queue_holds_only(store: PostgresStore, rows: list[str]) -> None:
+    while True:
+        async with store._db._pool.connection() as conn:  # type: ignore[union-attr]
+            cursor = await conn.execute("SELECT task_run_id FROM queue")
+            left = [row[0] for row in await cursor.fetchall()]
+        if rows and left == rows:
+            return
+        await asyncio.sleep(0.05)
 
 
 def test_combine_joins_the_fences_of_one_writer() -> None:

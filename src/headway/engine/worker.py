@@ -135,6 +135,9 @@ class Worker:
         # In one process with an executor: results go to it in memory, and it commits them
         # with what they cause, in one transaction (None: commit them here).
         self.report: Callable[[Batch], None] | None = None
+        # Results waiting for the commit in flight, and the task committing them.
+        self._outbox: list[tuple[Batch, asyncio.Future[None]]] = []
+        self._flusher: asyncio.Future[None] | None = None
         # True when the last claim left nothing ready: wait to be notified (or a poll).
         self._drained = False
         # When the earliest queued TaskRun we know of becomes ready (retries wait).
@@ -436,15 +439,48 @@ class Worker:
             self._reporting.discard(tr.id)
 
     async def _report(self, batch: Batch) -> None:
-        """Commit a result, trying again while the store is unreachable, until it is in or
-        refused because the lease ended (the TaskRun was reaped: it runs again)."""
+        """Commit a result, with the others ready meanwhile (a group commit: one
+        transaction while the previous one is in flight), trying again while the store is
+        unreachable, until it is in or refused because its lease ended (the TaskRun was
+        reaped: it runs again)."""
+        if self.report is not None:
+            self.report(batch)
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._outbox.append((batch, future))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.ensure_future(self._flush())
+        await future
+
+    async def _flush(self) -> None:
+        while self._outbox:
+            group, self._outbox = self._outbox, []
+            try:
+                await self._commit_results([batch for batch, _ in group])
+            except asyncio.CancelledError:
+                for _, future in group:
+                    future.cancel()
+                raise
+            except Exception as exc:  # noqa: BLE001 - raised to each result's reporter
+                for _, future in group:
+                    future.set_exception(exc)
+            else:
+                for _, future in group:
+                    future.set_result(None)
+
+    async def _commit_results(self, batches: list[Batch]) -> None:
         delay = 0.1
         while True:
             try:
-                await self._commit(batch)
+                await self._commit(Batch.combine(batches) if len(batches) > 1 else batches[0])
                 return
             except Fenced as exc:
-                log.info("worker %s: result dropped: %s", self.id, exc.message)
+                if len(batches) == 1:
+                    log.info("worker %s: result dropped: %s", self.id, exc.message)
+                    return
+                # One of them lost its lease: the others go in alone.
+                for batch in batches:
+                    await self._commit_results([batch])
                 return
             except StoreError as exc:
                 if self._stopping:
