@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
 from headway.errors import StoreError
@@ -43,6 +45,30 @@ class ExecutionsContract:
         assert [tr.task_id for tr in back.task_runs] == ["t0", "t1", "t2"]
         assert back.task_runs[0].current is State.RUNNING
         assert back.task_runs[0].outputs == {"v": 1}
+
+    async def test_a_row_given_twice_in_one_batch_is_written_as_last_given_in_its_first_place(
+        self, store: Store
+    ) -> None:
+        ex = records.execution()
+        runs = [records.task_run(ex, f"t{i}", task_run_id=f"id-{9 - i}") for i in range(3)]
+        again = copy.deepcopy(runs[0])
+        again.state.transition(State.RUNNING, at(1))
+        events = [NewEvent(ex.id, kind) for kind in ("started", "result", "started")]
+        later = copy.deepcopy(ex)
+        later.state.transition(State.RUNNING, at(1))
+        await store.commit(
+            Batch(
+                executions=[ex, later], task_runs=[runs[0], runs[1], again, runs[2]], events=events
+            )
+        )
+        back = await store.get_execution(ex.id)
+        assert back is not None and back.current is State.RUNNING
+        assert [(tr.task_id, tr.current) for tr in back.task_runs] == [
+            ("t0", State.RUNNING),
+            ("t1", State.CREATED),
+            ("t2", State.CREATED),
+        ]
+        assert [e.kind for e in await store.pending_events()] == ["started", "result", "started"]
 
     async def test_deleted_task_runs_go_before_the_upserts_of_the_same_batch(
         self, store: Store

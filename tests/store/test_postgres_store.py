@@ -483,7 +483,7 @@ async def test_following_logs_never_skips_a_line_committed_late(
     larger id (a follower asking for ids after the larger one would miss it)."""
     with postgres_database.connect() as slow:
         with slow.transaction():
-            slow.execute(logs.LOCK_EXECUTION, (logs.lock_key("e"),))
+            slow.execute(logs.LOCK_EXECUTIONS, ([logs.lock_key("e")],))
             slow.execute(
                 "INSERT INTO logs (tenant, execution_id, namespace, flow_id, level, message,"
                 " timestamp) VALUES ('main', 'e', 'ns', 'f', 'INFO', 'first', now())"

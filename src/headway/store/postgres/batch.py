@@ -12,6 +12,7 @@ notification (see :mod:`.notify`), delivered to listeners when it commits.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 import psycopg
@@ -21,47 +22,64 @@ from headway.store.base import Batch, Fenced
 from headway.store.postgres import logs, notify, owners, rows
 from headway.store.postgres.connection import Conn
 
-_TENANT_OF_EXECUTION = "COALESCE((SELECT tenant FROM executions WHERE id = %s), 'main')"
+_TENANT_OF_EXECUTION = "COALESCE((SELECT tenant FROM executions WHERE id = u.execution_id), 'main')"
 
-UPSERT_EXECUTION = """
+# Each statement writes every row of its kind in the batch at once, from arrays (one per
+# column, unnested in order: rows created in one statement keep the batch's order).
+UPSERT_EXECUTIONS = """
 INSERT INTO executions (
     id, tenant, namespace, flow_id, flow_revision, state, start_date, end_date, labels, data,
     updated
-) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+) SELECT * FROM unnest(
+    %s::text[], %s::text[], %s::text[], %s::text[], %s::int[], %s::text[],
+    %s::timestamptz[], %s::timestamptz[], %s::jsonb[], %s::json[], %s::timestamptz[]
+)
 ON CONFLICT (id) DO UPDATE SET
     tenant = excluded.tenant, namespace = excluded.namespace, flow_id = excluded.flow_id,
     flow_revision = excluded.flow_revision, state = excluded.state,
     start_date = excluded.start_date, end_date = excluded.end_date, labels = excluded.labels,
     data = excluded.data, updated = excluded.updated"""
 # seq (creation order) is given on first insert only.
-UPSERT_TASK_RUN = f"""
+UPSERT_TASK_RUNS = f"""
 INSERT INTO task_runs (
     id, tenant, execution_id, task_id, parent_task_run_id, value, iteration, state, data
-) VALUES (%s, {_TENANT_OF_EXECUTION}, %s, %s, %s, %s, %s, %s, %s)
+) SELECT u.id, {_TENANT_OF_EXECUTION}, u.execution_id, u.task_id, u.parent_task_run_id,
+    u.value, u.iteration, u.state, u.data
+FROM unnest(
+    %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::int[], %s::text[],
+    %s::json[]
+) AS u(id, execution_id, task_id, parent_task_run_id, value, iteration, state, data)
 ON CONFLICT (id) DO UPDATE SET
     task_id = excluded.task_id, parent_task_run_id = excluded.parent_task_run_id,
     value = excluded.value, iteration = excluded.iteration, state = excluded.state,
     data = excluded.data"""
-DELETE_TASK_RUN = "DELETE FROM task_runs WHERE id = %s"
-DEQUEUE = "DELETE FROM queue WHERE task_run_id = %s"
+DELETE_TASK_RUNS = "DELETE FROM task_runs WHERE id = ANY(%s::text[])"
+DEQUEUE = "DELETE FROM queue WHERE task_run_id = ANY(%s::text[])"
 ENQUEUE = f"""
 INSERT INTO queue (
     task_run_id, tenant, execution_id, attempt, ready_at, worker_id, lease_until, worker_group
-) VALUES (%s, {_TENANT_OF_EXECUTION}, %s, %s, %s, %s, %s, %s)
+) SELECT u.task_run_id, {_TENANT_OF_EXECUTION}, u.execution_id, u.attempt, u.ready_at,
+    u.worker_id, u.lease_until, u.worker_group
+FROM unnest(
+    %s::text[], %s::text[], %s::int[], %s::timestamptz[], %s::text[], %s::timestamptz[],
+    %s::text[]
+) AS u(task_run_id, execution_id, attempt, ready_at, worker_id, lease_until, worker_group)
 ON CONFLICT (task_run_id) DO UPDATE SET
     execution_id = excluded.execution_id, attempt = excluded.attempt,
     ready_at = excluded.ready_at, worker_id = excluded.worker_id,
     lease_until = excluded.lease_until, worker_group = excluded.worker_group,
     cancelled = false"""
-INSERT_EVENT = f"""
+INSERT_EVENTS = f"""
 INSERT INTO events (tenant, execution_id, kind, payload, created)
-VALUES ({_TENANT_OF_EXECUTION}, %s, %s, %s, %s)"""
-ACK_EVENT = "DELETE FROM events WHERE seq = %s"
-CANCEL = "UPDATE queue SET cancelled = true WHERE task_run_id = %s"
-CLEAR_TIMERS = "DELETE FROM timers WHERE execution_id = %s"
-INSERT_TIMER = f"""
+SELECT {_TENANT_OF_EXECUTION}, u.execution_id, u.kind, u.payload, %s
+FROM unnest(%s::text[], %s::text[], %s::json[]) AS u(execution_id, kind, payload)"""
+ACK_EVENTS = "DELETE FROM events WHERE seq = ANY(%s::bigint[])"
+CANCEL = "UPDATE queue SET cancelled = true WHERE task_run_id = ANY(%s::text[])"
+CLEAR_TIMERS = "DELETE FROM timers WHERE execution_id = ANY(%s::text[])"
+INSERT_TIMERS = f"""
 INSERT INTO timers (tenant, execution_id, task_run_id, due_at)
-VALUES ({_TENANT_OF_EXECUTION}, %s, %s, %s)"""
+SELECT {_TENANT_OF_EXECUTION}, u.execution_id, u.task_run_id, u.due_at
+FROM unnest(%s::text[], %s::text[], %s::timestamptz[]) AS u(execution_id, task_run_id, due_at)"""
 
 Steps = list[tuple[str, list[tuple[object, ...]]]]
 
@@ -90,38 +108,64 @@ def prepare(batch: Batch, origin: str) -> Steps:
         # What the writer must hold, first: nothing is written by a writer that lost it.
         *fence[:1],
         # Then, so that no other lock is held while waiting for them.
-        (logs.LOCK_EXECUTION, logs.lock_params(batch.logs)),
-        (UPSERT_EXECUTION, [rows.execution_params(e, now) for e in batch.executions]),
-        (DELETE_TASK_RUN, [(task_run_id,) for task_run_id in batch.delete_task_runs]),
-        (UPSERT_TASK_RUN, [rows.task_run_params(tr) for tr in batch.task_runs]),
+        (logs.LOCK_EXECUTIONS, logs.lock_params(batch.logs)),
+        (UPSERT_EXECUTIONS, columns(rows.execution_params(e, now) for e in batch.executions)),
+        (DELETE_TASK_RUNS, ids(batch.delete_task_runs)),
+        (UPSERT_TASK_RUNS, columns(rows.task_run_params(tr) for tr in batch.task_runs)),
         # Rows of the queue in one order (that of claims and renewals): fewer deadlocks.
-        (DEQUEUE, [(task_run_id,) for task_run_id in sorted(set(batch.dequeue))]),
-        (ENQUEUE, [rows.queued_params(q) for q in batch.enqueue]),
+        (DEQUEUE, ids(batch.dequeue)),
+        (ENQUEUE, columns(rows.queued_params(q) for q in batch.enqueue)),
+        (INSERT_EVENTS, _events(batch, now)),
+        (ACK_EVENTS, ids(batch.ack_events)),
+        (CLEAR_TIMERS, ids(batch.clear_timers)),
         (
-            INSERT_EVENT,
-            [_event_params(e.execution_id, e.kind, e.payload, now) for e in batch.events],
+            INSERT_TIMERS,
+            columns(
+                ((t.execution_id, t.task_run_id, rows.ts(t.due_at)) for t in batch.timers),
+                unique=False,
+            ),
         ),
-        (ACK_EVENT, [(seq,) for seq in batch.ack_events]),
-        (CLEAR_TIMERS, [(execution_id,) for execution_id in batch.clear_timers]),
-        (
-            INSERT_TIMER,
-            [
-                (t.execution_id, t.execution_id, t.task_run_id, rows.ts(t.due_at))
-                for t in batch.timers
-            ],
-        ),
-        (logs.INSERT, [rows.log_params(entry) for entry in batch.logs]),
-        (CANCEL, [(task_run_id,) for task_run_id in sorted(set(batch.cancel))]),
+        (logs.INSERT, logs.insert_params(batch.logs)),
+        (CANCEL, ids(batch.cancel)),
         *fence[1:],
         (notify.NOTIFY, notify.params(batch, origin)),
     ]
 
 
-def _event_params(
-    execution_id: str, kind: str, payload: object, now: datetime
-) -> tuple[object, ...]:
-    what = f"a '{kind}' event of {execution_id}"
-    return (execution_id, execution_id, kind, rows.dumps(payload, what), now)
+def columns(
+    params: Iterable[tuple[object, ...]], *, unique: bool = True
+) -> list[tuple[object, ...]]:
+    """Rows as one parameter tuple of columns (the arrays a statement unnests), or none. A
+    row of an id (the first column) given again replaces the earlier one in its place, as
+    one upsert after the other would (one statement cannot upsert a row twice)."""
+    table: list[tuple[object, ...]] = (
+        list({row[0]: row for row in params}.values()) if unique else list(params)
+    )
+    if not table:
+        return []
+    return [tuple(list(column) for column in zip(*table, strict=True))]
+
+
+def ids(values: Iterable[object]) -> list[tuple[object, ...]]:
+    """Distinct ids in order, as one array parameter (rows are locked in that order)."""
+    unique = sorted(set(values))  # type: ignore[type-var]
+    return [(unique,)] if unique else []
+
+
+def _events(batch: Batch, now: datetime) -> list[tuple[object, ...]]:
+    if not batch.events:
+        return []
+    payloads = [
+        rows.dumps(e.payload, f"a '{e.kind}' event of {e.execution_id}") for e in batch.events
+    ]
+    return [
+        (
+            now,
+            [e.execution_id for e in batch.events],
+            [e.kind for e in batch.events],
+            payloads,
+        )
+    ]
 
 
 async def apply(conn: Conn, steps: Steps) -> None:

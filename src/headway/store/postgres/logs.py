@@ -21,8 +21,15 @@ _COLUMNS = (
     "tenant, execution_id, task_run_id, task_id, namespace, flow_id, attempt_number,"
     " level, message, timestamp"
 )
-LOCK_EXECUTION = "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))"
-INSERT = f"INSERT INTO logs ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+# The lock of each execution given (its lock_key), in the order given.
+LOCK_EXECUTIONS = """
+SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest(%s::text[]) AS k"""
+# Every line at once, from one array per column (ids in the order given).
+INSERT = f"""
+INSERT INTO logs ({_COLUMNS}) SELECT * FROM unnest(
+    %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::int[],
+    %s::text[], %s::text[], %s::timestamptz[]
+)"""
 LIST = f"""
 SELECT id, {_COLUMNS} FROM logs
 WHERE execution_id = %(execution_id)s AND id > %(after_id)s
@@ -36,15 +43,23 @@ def lock_key(execution_id: str) -> str:
 
 
 def lock_params(entries: list[LogEntry]) -> list[tuple[object, ...]]:
-    """The locks to take before writing ``entries``: one per execution, in one order."""
-    return [(lock_key(e),) for e in sorted({entry.execution_id for entry in entries})]
+    """The locks to take before writing ``entries`` (LOCK_EXECUTIONS): one per execution,
+    in one order."""
+    keys = [lock_key(e) for e in sorted({entry.execution_id for entry in entries})]
+    return [(keys,)] if keys else []
+
+
+def insert_params(entries: list[LogEntry]) -> list[tuple[object, ...]]:
+    """The parameters of INSERT: one array per column."""
+    if not entries:
+        return []
+    return [tuple(list(column) for column in zip(*map(rows.log_params, entries), strict=True))]
 
 
 async def append_logs(conn: Conn, entries: list[LogEntry]) -> None:
-    params = [rows.log_params(entry) for entry in entries]
     async with conn.pipeline(), conn.transaction(), conn.cursor() as cursor:
-        await cursor.executemany(LOCK_EXECUTION, lock_params(entries))
-        await cursor.executemany(INSERT, params)
+        await cursor.executemany(LOCK_EXECUTIONS, lock_params(entries))
+        await cursor.executemany(INSERT, insert_params(entries))
 
 
 async def list_logs(

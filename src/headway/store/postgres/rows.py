@@ -81,7 +81,6 @@ def execution(row: Row, task_runs: list[TaskRun]) -> Execution:
 def task_run_params(task_run: TaskRun) -> tuple[object, ...]:
     return (
         task_run.id,
-        task_run.execution_id,  # for the tenant
         task_run.execution_id,
         task_run.task_id,
         task_run.parent_task_run_id,
@@ -109,7 +108,6 @@ def task_run(row: Row) -> TaskRun:
 def queued_params(queued: QueuedTaskRun) -> tuple[object, ...]:
     return (
         queued.task_run_id,
-        queued.execution_id,  # for the tenant
         queued.execution_id,
         queued.attempt,
         ts(queued.ready_at),
