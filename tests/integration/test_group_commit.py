@@ -237,6 +237,27 @@ async def test_a_worker_commits_the_results_ready_meanwhile_together(
     assert len(results) <= 4, results  # one commit each without grouping
 
 
+async def test_a_worker_reads_the_executions_of_what_it_claims_at_once(
+    engines: Engines, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    executor = await engines.start(EXECUTOR)
+    worker = await engines.start(WORKER)
+    reads: list[list[str]] = []
+    get_executions = worker.store.get_executions
+
+    async def recorded(execution_ids: list[str]) -> dict[str, Execution]:
+        reads.append(execution_ids)
+        return await get_executions(execution_ids)
+
+    monkeypatch.setattr(worker.store, "get_executions", recorded)
+    slots = worker.worker.slots
+    executions = await create(executor, ONE_STEP, slots)
+    assert [e.current for e in await settle(executor, executions)] == [State.SUCCESS] * slots
+    # Enqueued in one transaction, claimed at once: one read for all.
+    assert sorted(i for ids in reads for i in ids) == sorted(e.id for e in executions)
+    assert len(reads) == 1
+
+
 async def test_a_result_whose_lease_ended_does_not_hold_back_the_others(
     engines: Engines, monkeypatch: pytest.MonkeyPatch
 ) -> None:

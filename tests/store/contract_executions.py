@@ -29,6 +29,20 @@ class ExecutionsContract:
     async def test_get_unknown_execution(self, store: Store) -> None:
         assert await store.get_execution("missing") is None
 
+    async def test_get_executions_reads_several_as_get_execution_reads_each(
+        self, store: Store
+    ) -> None:
+        first, second = records.rich_execution(), records.execution()
+        await add(store, first)
+        await add(store, second)
+        found = await store.get_executions([second.id, "missing", first.id, second.id])
+        assert found == {
+            first.id: await store.get_execution(first.id),
+            second.id: await store.get_execution(second.id),
+        }
+        assert [tr.id for tr in found[first.id].task_runs] == [tr.id for tr in first.task_runs]
+        assert await store.get_executions([]) == {}
+
     async def test_commit_updates_rows_and_keeps_task_runs_in_creation_order(
         self, store: Store
     ) -> None:

@@ -19,7 +19,7 @@ from headway.engine.executor import Executor
 from headway.engine.flows import FlowRepository
 from headway.engine.leases import reap_dead_local_leases
 from headway.engine.rendering import StoreBridge
-from headway.engine.view import ExecutionView, load_view
+from headway.engine.view import ExecutionView, load_views
 from headway.engine.worker import Worker
 from headway.execution import Execution, LogEntry
 from headway.masking import Masker
@@ -71,7 +71,7 @@ class Engine:
         local = {EXECUTOR, WORKER} <= components
         self.worker = Worker(
             store,
-            self.executor.view if local else self._stored_view,
+            self._local_views if local else self._stored_views,
             self.env,
             slots=settings.worker_slots,
             lease=lease,
@@ -117,8 +117,13 @@ class Engine:
             for watch in self._watch.values():
                 watch.event.set()
 
-    async def _stored_view(self, execution_id: str) -> ExecutionView | None:
-        return await load_view(self.store, self.flows, execution_id)
+    async def _stored_views(self, execution_ids: list[str]) -> dict[str, ExecutionView]:
+        return await load_views(self.store, self.flows, execution_ids)
+
+    async def _local_views(self, execution_ids: list[str]) -> dict[str, ExecutionView]:
+        """The executor's copies (the worker of its process runs what it hands over)."""
+        views = {i: await self.executor.view(i) for i in dict.fromkeys(execution_ids)}
+        return {i: view for i, view in views.items() if view is not None}
 
     async def start(self) -> None:
         self.env.bridge = StoreBridge(self.store, asyncio.get_running_loop(), self.storage)

@@ -155,8 +155,16 @@ def _pruned(runs: dict[str, TaskRun]) -> list[TaskRun]:
 
 async def load_view(store: Store, flows: FlowRepository, execution_id: str) -> ExecutionView | None:
     """The execution as stored, with the revision of its flow it runs; None if unknown."""
-    execution = await store.get_execution(execution_id)
-    if execution is None:
-        return None
-    flow = await flows.revision(execution.namespace, execution.flow_id, execution.flow_revision)
-    return ExecutionView(flow, execution)
+    return (await load_views(store, flows, [execution_id])).get(execution_id)
+
+
+async def load_views(
+    store: Store, flows: FlowRepository, execution_ids: list[str]
+) -> dict[str, ExecutionView]:
+    """Several executions as ``load_view`` reads each, in one read of the store, by id
+    (those that exist)."""
+    out: dict[str, ExecutionView] = {}
+    for execution_id, execution in (await store.get_executions(execution_ids)).items():
+        flow = await flows.revision(execution.namespace, execution.flow_id, execution.flow_revision)
+        out[execution_id] = ExecutionView(flow, execution)
+    return out

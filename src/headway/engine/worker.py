@@ -54,7 +54,8 @@ from headway.store.base import (
 
 log = logging.getLogger(__name__)
 
-ViewSource = Callable[[str], Awaitable[ExecutionView | None]]
+# Executions by id, read at once (those that exist).
+ViewSource = Callable[[list[str]], Awaitable[dict[str, ExecutionView]]]
 CommitListener = Callable[[Batch], None]
 
 # A TaskRun still running after this long reports its start on its own (seconds).
@@ -162,8 +163,9 @@ class Worker:
                         log.warning("worker: claiming failed: %s; retrying", exc.message)
                         await self._idle(stop)
                         continue
+                    views = await self._views_of(claimed)
                     for item in claimed:
-                        self._spawn(item)
+                        self._spawn(item, views)
                     if len(claimed) == free:
                         continue  # more may be ready
                     self._drained = True
@@ -216,7 +218,18 @@ class Worker:
             log.warning("sweeping %s failed: %s", self.working_dirs, exc)
         return removed
 
-    def _spawn(self, item: QueuedTaskRun) -> None:
+    async def _views_of(self, items: list[QueuedTaskRun]) -> dict[str, ExecutionView] | None:
+        """The executions of claimed TaskRuns, in one read (None: each reads its own)."""
+        if not items:
+            return {}
+        try:
+            return await self.views([item.execution_id for item in items])
+        except StoreError as exc:
+            log.warning("worker: reading executions failed: %s", exc.message)
+            return None
+
+    def _spawn(self, item: QueuedTaskRun, views: dict[str, ExecutionView] | None = None) -> None:
+        """Run a TaskRun; ``views``: its execution read already (by id; None: not read)."""
         trid = item.task_run_id
         stale = self.running.get(trid)
         if stale is not None:
@@ -224,7 +237,7 @@ class Worker:
             # one replaces it.
             self._lost.add((trid, self.attempts[trid]))
             stale.cancel()
-        task = asyncio.create_task(self._execute(item))
+        task = asyncio.create_task(self._execute(item, views))
         self.running[trid] = task
         self.attempts[trid] = item.attempt
 
@@ -307,8 +320,10 @@ class Worker:
             if task is not None:
                 task.cancel()
 
-    async def _execute(self, item: QueuedTaskRun) -> None:
-        view = await self.views(item.execution_id)
+    async def _execute(self, item: QueuedTaskRun, views: dict[str, ExecutionView] | None) -> None:
+        if views is None:
+            views = await self.views([item.execution_id])
+        view = views.get(item.execution_id)
         if view is None:
             await self.store.commit(Batch(dequeue=[item.task_run_id]))
             return

@@ -423,6 +423,11 @@ class Store(ABC):
         """The execution with all its TaskRuns (in creation order)."""
 
     @abstractmethod
+    async def get_executions(self, execution_ids: list[str]) -> dict[str, Execution]:
+        """Several executions as ``get_execution`` reads each, in one read, by id (those
+        that exist)."""
+
+    @abstractmethod
     async def search_executions(self, query: ExecutionQuery) -> tuple[list[Execution], int]:
         """A page of executions (TaskRuns included) and the total count."""
 

@@ -28,6 +28,7 @@ _EXECUTION_COLUMNS = f"id, tenant, namespace, flow_id, flow_revision, data, {_TA
 NON_TERMINAL = [s.value for s in State if not s.terminal]
 
 GET_EXECUTION = f"SELECT {_EXECUTION_COLUMNS} FROM executions WHERE id = %s"
+GET_EXECUTIONS = f"SELECT {_EXECUTION_COLUMNS} FROM executions WHERE id = ANY(%s::text[])"
 NON_TERMINAL_IDS = """
 SELECT id FROM executions WHERE state = ANY(%s) ORDER BY start_date, id"""
 _OF_FLOW = "tenant = %s AND namespace = %s AND flow_id = %s"
@@ -45,6 +46,11 @@ DELETE_ROWS_OF_EXECUTION = tuple(
 async def get_execution(conn: Conn, execution_id: str) -> Execution | None:
     row = await (await conn.execute(GET_EXECUTION, (execution_id,))).fetchone()
     return None if row is None else _execution(row)
+
+
+async def get_executions(conn: Conn, execution_ids: list[str]) -> dict[str, Execution]:
+    cursor = await conn.execute(GET_EXECUTIONS, (list(dict.fromkeys(execution_ids)),))
+    return {execution.id: execution for execution in map(_execution, await cursor.fetchall())}
 
 
 def _execution(row: rows.Row) -> Execution:

@@ -56,6 +56,11 @@ def get_execution(conn: sqlite3.Connection, execution_id: str) -> Execution | No
     return rows.execution(row, task_runs)
 
 
+def get_executions(conn: sqlite3.Connection, execution_ids: list[str]) -> dict[str, Execution]:
+    found = (get_execution(conn, execution_id) for execution_id in dict.fromkeys(execution_ids))
+    return {execution.id: execution for execution in found if execution is not None}
+
+
 def search_executions(
     conn: sqlite3.Connection, query: ExecutionQuery
 ) -> tuple[list[Execution], int]:

@@ -84,6 +84,9 @@ class SQLiteStore(Store):
     async def get_execution(self, execution_id: str) -> Execution | None:
         return await self._thread.run(executions.get_execution, execution_id)
 
+    async def get_executions(self, execution_ids: list[str]) -> dict[str, Execution]:
+        return await self._thread.run(executions.get_executions, execution_ids)
+
     async def search_executions(self, query: ExecutionQuery) -> tuple[list[Execution], int]:
         return await self._thread.run(executions.search_executions, query)
 
