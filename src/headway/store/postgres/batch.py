@@ -5,7 +5,9 @@ executions, TaskRun deletions then upserts, then for the queue and the timers th
 before the additions, events then acknowledgements, logs. Rows other than executions and
 logs take their tenant from their execution.
 
-The statements of a batch are sent in one pipeline (BEGIN ... COMMIT without waiting for
+Each kind of row is written by one statement, whatever the number of rows: its columns go
+as arrays (in binary: psycopg's text format escapes each element, in Python), unnested in
+order. The statements of a batch are sent in one pipeline (BEGIN ... COMMIT without waiting for
 each answer). A batch that enqueues TaskRuns or adds events or timers also sends a
 notification (see :mod:`.notify`), delivered to listeners when it commits.
 """
@@ -31,8 +33,8 @@ INSERT INTO executions (
     id, tenant, namespace, flow_id, flow_revision, state, start_date, end_date, labels, data,
     updated
 ) SELECT * FROM unnest(
-    %s::text[], %s::text[], %s::text[], %s::text[], %s::int[], %s::text[],
-    %s::timestamptz[], %s::timestamptz[], %s::jsonb[], %s::json[], %s::timestamptz[]
+    %b::text[], %b::text[], %b::text[], %b::text[], %b::int[], %b::text[],
+    %b::timestamptz[], %b::timestamptz[], %b::jsonb[], %b::json[], %b::timestamptz[]
 )
 ON CONFLICT (id) DO UPDATE SET
     tenant = excluded.tenant, namespace = excluded.namespace, flow_id = excluded.flow_id,
@@ -46,23 +48,23 @@ INSERT INTO task_runs (
 ) SELECT u.id, {_TENANT_OF_EXECUTION}, u.execution_id, u.task_id, u.parent_task_run_id,
     u.value, u.iteration, u.state, u.data
 FROM unnest(
-    %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::int[], %s::text[],
-    %s::json[]
+    %b::text[], %b::text[], %b::text[], %b::text[], %b::text[], %b::int[], %b::text[],
+    %b::json[]
 ) AS u(id, execution_id, task_id, parent_task_run_id, value, iteration, state, data)
 ON CONFLICT (id) DO UPDATE SET
     task_id = excluded.task_id, parent_task_run_id = excluded.parent_task_run_id,
     value = excluded.value, iteration = excluded.iteration, state = excluded.state,
     data = excluded.data"""
-DELETE_TASK_RUNS = "DELETE FROM task_runs WHERE id = ANY(%s::text[])"
-DEQUEUE = "DELETE FROM queue WHERE task_run_id = ANY(%s::text[])"
+DELETE_TASK_RUNS = "DELETE FROM task_runs WHERE id = ANY(%b::text[])"
+DEQUEUE = "DELETE FROM queue WHERE task_run_id = ANY(%b::text[])"
 ENQUEUE = f"""
 INSERT INTO queue (
     task_run_id, tenant, execution_id, attempt, ready_at, worker_id, lease_until, worker_group
 ) SELECT u.task_run_id, {_TENANT_OF_EXECUTION}, u.execution_id, u.attempt, u.ready_at,
     u.worker_id, u.lease_until, u.worker_group
 FROM unnest(
-    %s::text[], %s::text[], %s::int[], %s::timestamptz[], %s::text[], %s::timestamptz[],
-    %s::text[]
+    %b::text[], %b::text[], %b::int[], %b::timestamptz[], %b::text[], %b::timestamptz[],
+    %b::text[]
 ) AS u(task_run_id, execution_id, attempt, ready_at, worker_id, lease_until, worker_group)
 ON CONFLICT (task_run_id) DO UPDATE SET
     execution_id = excluded.execution_id, attempt = excluded.attempt,
@@ -72,14 +74,14 @@ ON CONFLICT (task_run_id) DO UPDATE SET
 INSERT_EVENTS = f"""
 INSERT INTO events (tenant, execution_id, kind, payload, created)
 SELECT {_TENANT_OF_EXECUTION}, u.execution_id, u.kind, u.payload, %s
-FROM unnest(%s::text[], %s::text[], %s::json[]) AS u(execution_id, kind, payload)"""
-ACK_EVENTS = "DELETE FROM events WHERE seq = ANY(%s::bigint[])"
-CANCEL = "UPDATE queue SET cancelled = true WHERE task_run_id = ANY(%s::text[])"
-CLEAR_TIMERS = "DELETE FROM timers WHERE execution_id = ANY(%s::text[])"
+FROM unnest(%b::text[], %b::text[], %b::json[]) AS u(execution_id, kind, payload)"""
+ACK_EVENTS = "DELETE FROM events WHERE seq = ANY(%b::bigint[])"
+CANCEL = "UPDATE queue SET cancelled = true WHERE task_run_id = ANY(%b::text[])"
+CLEAR_TIMERS = "DELETE FROM timers WHERE execution_id = ANY(%b::text[])"
 INSERT_TIMERS = f"""
 INSERT INTO timers (tenant, execution_id, task_run_id, due_at)
 SELECT {_TENANT_OF_EXECUTION}, u.execution_id, u.task_run_id, u.due_at
-FROM unnest(%s::text[], %s::text[], %s::timestamptz[]) AS u(execution_id, task_run_id, due_at)"""
+FROM unnest(%b::text[], %b::text[], %b::timestamptz[]) AS u(execution_id, task_run_id, due_at)"""
 
 Steps = list[tuple[str, list[tuple[object, ...]]]]
 

@@ -28,7 +28,7 @@ _EXECUTION_COLUMNS = f"id, tenant, namespace, flow_id, flow_revision, data, {_TA
 NON_TERMINAL = [s.value for s in State if not s.terminal]
 
 GET_EXECUTION = f"SELECT {_EXECUTION_COLUMNS} FROM executions WHERE id = %s"
-GET_EXECUTIONS = f"SELECT {_EXECUTION_COLUMNS} FROM executions WHERE id = ANY(%s::text[])"
+GET_EXECUTIONS = f"SELECT {_EXECUTION_COLUMNS} FROM executions WHERE id = ANY(%b::text[])"
 NON_TERMINAL_IDS = """
 SELECT id FROM executions WHERE state = ANY(%s) ORDER BY start_date, id"""
 _OF_FLOW = "tenant = %s AND namespace = %s AND flow_id = %s"

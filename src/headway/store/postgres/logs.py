@@ -23,12 +23,12 @@ _COLUMNS = (
 )
 # The lock of each execution given (its lock_key), in the order given.
 LOCK_EXECUTIONS = """
-SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest(%s::text[]) AS k"""
+SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest(%b::text[]) AS k"""
 # Every line at once, from one array per column (ids in the order given).
 INSERT = f"""
 INSERT INTO logs ({_COLUMNS}) SELECT * FROM unnest(
-    %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::int[],
-    %s::text[], %s::text[], %s::timestamptz[]
+    %b::text[], %b::text[], %b::text[], %b::text[], %b::text[], %b::text[], %b::int[],
+    %b::text[], %b::text[], %b::timestamptz[]
 )"""
 LIST = f"""
 SELECT id, {_COLUMNS} FROM logs

@@ -16,7 +16,7 @@ from headway.store.postgres.connection import Conn
 # owner holds of them (rows it owned already are not written).
 TAKE = """
 WITH wanted AS (
-    SELECT DISTINCT unnest(%(ids)s::text[]) COLLATE "C" AS execution_id
+    SELECT DISTINCT unnest(%(ids)b::text[]) COLLATE "C" AS execution_id
 ), taken AS (
     INSERT INTO execution_owners (execution_id, owner, token, until)
     SELECT execution_id, %(owner)s, md5(random()::text), %(until)s FROM wanted
@@ -35,8 +35,8 @@ WHERE o.owner = %(owner)s AND o.until > %(now)s"""
 RENEW = "UPDATE execution_owners SET until = %s WHERE owner = %s RETURNING execution_id"
 RELEASE = "DELETE FROM execution_owners WHERE owner = %s"
 HOLDERS = "SELECT DISTINCT owner FROM execution_owners"
-RELEASE_SOME = "DELETE FROM execution_owners WHERE owner = %s AND execution_id = ANY(%s)"
-FENCE = "SELECT headway_fence(%s, %s, %s, %s, %s, %s)"
+RELEASE_SOME = "DELETE FROM execution_owners WHERE owner = %s AND execution_id = ANY(%b::text[])"
+FENCE = "SELECT headway_fence(%s, %b::text[], %b::text[], %b::text[], %s, %s)"
 # The SQLSTATE headway_fence raises.
 FENCED = "HW001"
 
