@@ -24,6 +24,10 @@ class InboxContract:
         assert events[2].payload == payload
         assert [e.seq for e in events] == sorted(e.seq for e in events)
         assert [e.kind for e in await store.pending_events(limit=1)] == ["created"]
+        of_e1 = await store.pending_events(execution_id="e1")
+        assert [e.seq for e in of_e1] == [events[0].seq, events[2].seq]
+        assert [e.kind for e in await store.pending_events(1, execution_id="e1")] == ["created"]
+        assert await store.pending_events(execution_id="missing") == []
         await store.commit(Batch(ack_events=[events[0].seq, events[2].seq]))
         assert [e.seq for e in await store.pending_events()] == [events[1].seq]
 

@@ -186,7 +186,7 @@ class Engine:
 
     async def _pending(self, execution_id: str) -> bool:
         """Whether events of the execution wait for the executor (a resume, a kill)."""
-        return any(e.execution_id == execution_id for e in await self.store.pending_events())
+        return bool(await self.store.pending_events(1, execution_id=execution_id))
 
     async def _wait_or_fail(self, event: asyncio.Event) -> bool:
         """Wait for the event (True) or a second (False); raise what a component died of."""

@@ -456,8 +456,10 @@ class Store(ABC):
 
     # --- executor inbox ----------------------------------------------------------------------
     @abstractmethod
-    async def pending_events(self, limit: int = 1000) -> list[Event]:
-        """Unacknowledged events, oldest first."""
+    async def pending_events(
+        self, limit: int = 1000, *, execution_id: str | None = None
+    ) -> list[Event]:
+        """Unacknowledged events (of one execution, if given), oldest first."""
 
     @abstractmethod
     async def inbox(

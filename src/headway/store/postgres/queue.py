@@ -25,6 +25,8 @@ from headway.store.postgres import notify, owners, rows
 from headway.store.postgres.connection import Conn
 
 PENDING_EVENTS = "SELECT seq, execution_id, kind, payload FROM events ORDER BY seq LIMIT %s"
+PENDING_EVENTS_OF = """
+SELECT seq, execution_id, kind, payload FROM events WHERE execution_id = %s ORDER BY seq LIMIT %s"""
 DUE_TIMERS = """
 SELECT execution_id, due_at, task_run_id FROM timers WHERE due_at <= %s ORDER BY due_at, id"""
 NEXT_TIMER_AT = "SELECT MIN(due_at) FROM timers"
@@ -101,8 +103,11 @@ LEASE_HOLDERS = "SELECT DISTINCT worker_id FROM queue WHERE worker_id IS NOT NUL
 NEXT_READY_AT = "SELECT MIN(ready_at) FROM queue WHERE worker_id IS NULL"
 
 
-async def pending_events(conn: Conn, limit: int) -> list[Event]:
-    cursor = await conn.execute(PENDING_EVENTS, (limit,))
+async def pending_events(conn: Conn, limit: int, execution_id: str | None = None) -> list[Event]:
+    if execution_id is not None:
+        cursor = await conn.execute(PENDING_EVENTS_OF, (execution_id, limit))
+    else:
+        cursor = await conn.execute(PENDING_EVENTS, (limit,))
     return [rows.event(row) for row in await cursor.fetchall()]
 
 

@@ -147,8 +147,10 @@ class PostgresStore(Store):
             await self._db.run(batch.commit, batch_, self.origin)
 
     # --- executor inbox --------------------------------------------------------------------
-    async def pending_events(self, limit: int = 1000) -> list[Event]:
-        return await self._db.run(queue.pending_events, limit)
+    async def pending_events(
+        self, limit: int = 1000, *, execution_id: str | None = None
+    ) -> list[Event]:
+        return await self._db.run(queue.pending_events, limit, execution_id)
 
     async def inbox(
         self, now: datetime, limit: int = 1000, *, ownership: Ownership | None = None

@@ -20,6 +20,8 @@ from headway.store.sqlite import owners, rows
 from headway.store.sqlite.connection import transaction
 
 PENDING_EVENTS = "SELECT seq, execution_id, kind, payload FROM events ORDER BY seq LIMIT ?"
+PENDING_EVENTS_OF = """
+SELECT seq, execution_id, kind, payload FROM events WHERE execution_id = ? ORDER BY seq LIMIT ?"""
 DUE_TIMERS = """
 SELECT execution_id, due_at, task_run_id FROM timers WHERE due_at <= ? ORDER BY due_at, id"""
 NEXT_TIMER_AT = "SELECT MIN(due_at) FROM timers"
@@ -72,7 +74,11 @@ LEASE_HOLDERS = "SELECT DISTINCT worker_id FROM queue WHERE worker_id IS NOT NUL
 NEXT_READY_AT = "SELECT MIN(ready_at) FROM queue WHERE worker_id IS NULL"
 
 
-def pending_events(conn: sqlite3.Connection, limit: int) -> list[Event]:
+def pending_events(
+    conn: sqlite3.Connection, limit: int, execution_id: str | None = None
+) -> list[Event]:
+    if execution_id is not None:
+        return [rows.event(r) for r in conn.execute(PENDING_EVENTS_OF, (execution_id, limit))]
     return [rows.event(row) for row in conn.execute(PENDING_EVENTS, (limit,))]
 
 

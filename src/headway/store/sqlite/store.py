@@ -116,8 +116,10 @@ class SQLiteStore(Store):
             await self._thread.run(batch.commit, batch_)
 
     # --- executor inbox --------------------------------------------------------------------
-    async def pending_events(self, limit: int = 1000) -> list[Event]:
-        return await self._thread.run(queue.pending_events, limit)
+    async def pending_events(
+        self, limit: int = 1000, *, execution_id: str | None = None
+    ) -> list[Event]:
+        return await self._thread.run(queue.pending_events, limit, execution_id)
 
     async def inbox(
         self, now: datetime, limit: int = 1000, *, ownership: Ownership | None = None
