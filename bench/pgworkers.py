@@ -1,23 +1,26 @@
 """pgworkers: TaskRuns per second through PostgreSQL with 1, 2 and 4 worker processes, and
 the latency from a TaskRun becoming ready to its start on a worker (issue 5).
 
-For each worker count N, on a fresh database of the local PostgreSQL server (dropped at the
-end):
+For each worker count N and each of two loads (``LOADS``), on a fresh database of the local
+PostgreSQL server (dropped at the end):
 
 - one ``headway server`` with the API, the executor and the scheduler and no worker
   (``SERVER_ARGS``), and N ``headway worker`` processes (``WORKER_ARGS``), each with its own
-  temporary HEADWAY_HOME and ``SLOTS`` slots; N = 0 is the all-in-one ``headway server``
-  (its own worker, TaskRuns handed over in memory): the reference the distributed mode is
-  read against;
+  temporary HEADWAY_HOME and the load's ``slots``; N = 0 is the all-in-one ``headway
+  server`` (its own worker, TaskRuns handed over in memory): the reference the distributed
+  mode is read against;
 - a flow of ``TASKS`` trivial tasks (``io.kestra.plugin.core.debug.Return``: a
   RunnableTask, so each runs on a worker, never in the executor) one after another, applied
   through the API;
-- a closed loop of ``in_flight`` clients, each starting an execution with
+- a closed loop of the load's ``in_flight`` clients, each starting an execution with
   ``POST /api/v1/executions/{namespace}/{id}?wait=true`` (answered when it ends, with its
   TaskRuns) and the next as soon as it is answered, until ``executions`` are done (after a
   warm-up not counted). At most ``in_flight`` TaskRuns are ready at once, never more than the
   slots of one worker: a TaskRun never waits for a free slot, so its latency is the
-  hand-over (commit, wake-up, claim), not a queue;
+  hand-over (commit, wake-up, claim), not a queue. The two loads: ``latency`` (``LATENCY``,
+  16 clients, 32 slots), which issue 5's ready-to-start target is read from, and
+  ``throughput`` (``THROUGHPUT``, 64 clients, 64 slots), which its TaskRuns/s target is read
+  from;
 - TaskRuns/s = the TaskRuns the workers ran / (the last execution's end - the first
   request); latency = per TaskRun, its CREATED date (written by the executor as it enqueues
   it) to its first attempt's RUNNING date (the worker's start), p50 / p99 / max;
@@ -25,8 +28,8 @@ end):
   and the rest of the machine over the measured window (the machine has 2 cores: they share
   them), and PostgreSQL's own counts for the database (transactions, rows).
 
-``python -m bench --only pgworkers`` runs it; one record per worker count, ``mode``
-``workers`` (see ``bench/report_pgworkers.py`` for the page's section).
+``python -m bench --only pgworkers`` runs it; one record per worker count and load, ``mode``
+``workers``, its ``load`` named (see ``bench/report_pgworkers.py`` for the page's section).
 """
 
 from __future__ import annotations
@@ -53,13 +56,13 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from bench.loadgen import Connections, Outcome, summary_ms
-from bench.server import free_port, load
+from bench.server import free_port
+from bench.server import load as load_average
 
 NAME = "pgworkers"
 NAMESPACE = "bench.pgworkers"
 FLOW_ID = "trivial"
 TASKS = 10  # Return tasks per execution, one after another
-SLOTS = 32  # per worker process (HEADWAY_WORKER_SLOTS)
 # The worker counts measured: 0 is the all-in-one server (its own worker, no separate one).
 WORKER_COUNTS = (0, 1, 2, 4)
 # `headway server` without a worker, and the worker process (commands of `python -m headway`).
@@ -86,31 +89,58 @@ tasks:
     for i in range(TASKS)
 )
 
-ABOUT = (
-    f"a flow of {TASKS} `io.kestra.plugin.core.debug.Return` tasks one after another (each "
-    "a RunnableTask: run by a worker, never by the executor) on a fresh PostgreSQL database "
-    "of the local server; one `headway server` with the API, the executor and the scheduler "
-    f"and no worker, and N `headway worker` processes of {SLOTS} slots each (N = 0: the "
-    "all-in-one `headway server`, its own worker handed TaskRuns in memory, as the "
-    "reference); a closed loop of clients each starting an execution with `POST "
-    "/api/v1/executions/{namespace}/{id}?wait=true` and the next once it is answered (so "
-    "at most that many TaskRuns are ready at once, fewer than one worker's slots: none "
-    "waits for a free slot); TaskRuns/s = the TaskRuns the workers ran / (the last "
-    "execution's end - the first request), after a warm-up not counted; ready to start = a "
-    "TaskRun's CREATED date (the executor enqueues it) to its first attempt's RUNNING date "
-    "(the worker starts it), over every TaskRun"
-)
+
+@dataclass(frozen=True)
+class Load:
+    """What a worker count is measured under: the clients of the closed loop and the slots
+    of each worker process (HEADWAY_WORKER_SLOTS). ``in_flight`` <= ``slots``: at most
+    ``in_flight`` TaskRuns are ready at once, so none waits for a free slot."""
+
+    name: str  # what is read from it: "latency" (ready to start) or "throughput" (TaskRuns/s)
+    in_flight: int  # clients, each with one execution at a time
+    slots: int  # per worker process
 
 
 @dataclass(frozen=True)
 class Size:
     executions: int  # measured (after the warm-up)
-    in_flight: int  # clients, each with one execution at a time
     warmup: int  # executions first, not counted
 
 
-FULL = Size(executions=400, in_flight=16, warmup=32)
-QUICK = Size(executions=60, in_flight=16, warmup=16)
+# Issue 5's ready-to-start target is read from this load: 16 executions at once.
+LATENCY = Load("latency", in_flight=16, slots=32)
+# Its TaskRuns/s target from this one: 4 times as many executions at once, and the slots to
+# match, so that each batch (a group commit, a claim) has more to take.
+THROUGHPUT = Load("throughput", in_flight=64, slots=64)
+LOADS = (LATENCY, THROUGHPUT)
+# The executions of each load: the throughput load's twice as many, so that its measured
+# window is about as long as the latency load's if its rate doubles (and longer if not).
+FULL = {
+    LATENCY.name: Size(executions=400, warmup=32),
+    THROUGHPUT.name: Size(executions=800, warmup=64),
+}
+QUICK = {
+    LATENCY.name: Size(executions=60, warmup=16),
+    THROUGHPUT.name: Size(executions=100, warmup=64),
+}
+
+ABOUT = (
+    f"a flow of {TASKS} `io.kestra.plugin.core.debug.Return` tasks one after another (each "
+    "a RunnableTask: run by a worker, never by the executor) on a fresh PostgreSQL database "
+    "of the local server for each worker count and load; one `headway server` with the API, "
+    "the executor and the scheduler and no worker, and N `headway worker` processes (N = 0: "
+    "the all-in-one `headway server`, its own worker handed TaskRuns in memory, as the "
+    "reference); a closed loop of clients each starting an execution with `POST "
+    "/api/v1/executions/{namespace}/{id}?wait=true` and the next once it is answered, "
+    f"under two loads: the latency load, {LATENCY.in_flight} clients and {LATENCY.slots} "
+    f"slots per worker, and the throughput load, {THROUGHPUT.in_flight} clients and "
+    f"{THROUGHPUT.slots} slots per worker (either way at most as many TaskRuns are ready at "
+    "once as there are clients, never more than one worker's slots: none waits for a free "
+    "slot); TaskRuns/s = the TaskRuns the workers ran / (the last execution's end - the "
+    "first request), after a warm-up not counted; ready to start = a TaskRun's CREATED date "
+    "(the executor enqueues it) to its first attempt's RUNNING date (the worker starts it), "
+    "over every TaskRun"
+)
 
 
 # --- PostgreSQL ---------------------------------------------------------------------------
@@ -264,12 +294,12 @@ class CpuMeter:
 
 
 class Processes:
-    """The server and workers of one measurement: each in a session (process group) of its
-    own, on a temporary HEADWAY_HOME; all stopped (SIGTERM, then SIGKILL to the group) on
-    exit."""
+    """The server and workers of one measurement, ``slots`` each: each in a session (process
+    group) of its own, on a temporary HEADWAY_HOME; all stopped (SIGTERM, then SIGKILL to the
+    group) on exit."""
 
-    def __init__(self, db_url: str, env: dict[str, str], log: Path, tmp: Path) -> None:
-        self.db_url, self.log, self.tmp = db_url, log, tmp
+    def __init__(self, db_url: str, env: dict[str, str], log: Path, tmp: Path, slots: int) -> None:
+        self.db_url, self.log, self.tmp, self.slots = db_url, log, tmp, slots
         self.env = {k: v for k, v in env.items() if not k.startswith("HEADWAY_")}
         self.started: list[tuple[str, subprocess.Popen[bytes]]] = []
         self.url = ""
@@ -281,7 +311,7 @@ class Processes:
             **self.env,
             "HEADWAY_HOME": str(home),
             "HEADWAY_DB_URL": self.db_url,
-            "HEADWAY_WORKER_SLOTS": str(SLOTS),
+            "HEADWAY_WORKER_SLOTS": str(self.slots),
             **extra,
         }
         cmd = [sys.executable, "-m", "headway", *args]
@@ -415,11 +445,11 @@ def figures(first: float, executions: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def measure_one(
-    workers: int, size: Size, admin: str, env: dict[str, str], log: Path
+    workers: int, load: Load, size: Size, admin: str, env: dict[str, str], log: Path
 ) -> dict[str, Any]:
-    """One worker count on a fresh database: its figures."""
+    """One worker count under one load, on a fresh database: its figures."""
     with fresh_database(admin) as db_url, tempfile.TemporaryDirectory(prefix="headway-pgw-") as tmp:
-        procs = Processes(db_url, env, log, Path(tmp))
+        procs = Processes(db_url, env, log, Path(tmp), load.slots)
         try:
             procs.start(workers)
             answer = httpx.post(
@@ -429,15 +459,15 @@ def measure_one(
                 timeout=30,
             )
             answer.raise_for_status()
-            asyncio.run(closed_loop(procs.url, size.in_flight, size.warmup))
+            asyncio.run(closed_loop(procs.url, load.in_flight, size.warmup))
             time.sleep(STATS_DELAY)
             counters = database_counters(db_url)
-            before = load()
+            before = load_average()
             meter = CpuMeter(procs)
             meter.begin()
-            first, executions = asyncio.run(closed_loop(procs.url, size.in_flight, size.executions))
+            first, executions = asyncio.run(closed_loop(procs.url, load.in_flight, size.executions))
             spent = meter.end()
-            after = load()
+            after = load_average()
             time.sleep(STATS_DELAY)
             # (the idle polls of these seconds included: a few transactions each)
             counted = {k: v - counters[k] for k, v in database_counters(db_url).items()}
@@ -446,8 +476,10 @@ def measure_one(
     out = figures(first, executions)
     return {
         "workers": workers,
-        "slots": SLOTS,
-        "in_flight": size.in_flight,
+        # "latency" (ready to start is judged from it) or "throughput" (TaskRuns/s)
+        "load": load.name,
+        "slots": load.slots,
+        "in_flight": load.in_flight,
         "tasks_per_execution": TASKS,
         **out,
         # CPU seconds over the window: server, workers, postgres (this database's backends),
@@ -492,33 +524,45 @@ def measure(
     record: Callable[..., None],
     say: Callable[[str], None],
 ) -> None:
-    """Every worker count of WORKER_COUNTS, one record each (its figures, or why not)."""
-    size = QUICK if quick else FULL
+    """Every worker count of WORKER_COUNTS under each load of LOADS, one record each (its
+    figures, or why not)."""
+    sizes = QUICK if quick else FULL
     base = {"engine": "headway:default", "mode": "workers", "workload": NAME}
     try:
         admin = admin_url()
     except RuntimeError as exc:
         for workers in WORKER_COUNTS:
-            record(**base, workers=workers, error=str(exc)[:500])
+            for load in LOADS:
+                record(**base, **_named(workers, load), error=str(exc)[:500])
         say(f"  {NAME}: {exc}")
         return
     missing = missing_commands(env) if any(WORKER_COUNTS) else None
     for workers in WORKER_COUNTS:
-        say(f"headway {NAME}: {workers} worker process(es){' (quick)' if quick else ''} ...")
-        if workers and missing:
-            record(**base, workers=workers, quick=quick, error=f"not measured: {missing}")
-            say(f"  not measured: {missing}")
-            continue
-        try:
-            figures = measure_one(workers, size, admin, env, log)
-        # Whatever fails (a process, PostgreSQL, an answer) is that worker count's result,
-        # and the others still run.
-        except Exception as exc:  # noqa: BLE001
-            record(**base, workers=workers, quick=quick, error=f"{type(exc).__name__}: {exc}"[:500])
-            say(f"  failed: {exc}")
-            continue
-        record(**base, quick=quick, **figures)
-        say(
-            f"  {figures['taskruns_per_s']} TaskRuns/s, ready to start "
-            f"{json.dumps(figures['ready_to_start'])}, load {figures['load_before']}"
-        )
+        for load in LOADS:
+            named = {**base, **_named(workers, load), "quick": quick}
+            say(
+                f"headway {NAME}: {workers} worker process(es), {load.name} load "
+                f"({load.in_flight} at a time, {load.slots} slots){' (quick)' if quick else ''} ..."
+            )
+            if workers and missing:
+                record(**named, error=f"not measured: {missing}")
+                say(f"  not measured: {missing}")
+                continue
+            try:
+                figures = measure_one(workers, load, sizes[load.name], admin, env, log)
+            # Whatever fails (a process, PostgreSQL, an answer) is that measurement's result,
+            # and the others still run.
+            except Exception as exc:  # noqa: BLE001
+                record(**named, error=f"{type(exc).__name__}: {exc}"[:500])
+                say(f"  failed: {exc}")
+                continue
+            record(**base, quick=quick, **figures)
+            say(
+                f"  {figures['taskruns_per_s']} TaskRuns/s, ready to start "
+                f"{json.dumps(figures['ready_to_start'])}, load average {figures['load_before']}"
+            )
+
+
+def _named(workers: int, load: Load) -> dict[str, Any]:
+    """What a record without figures says it is of: the worker count and the load."""
+    return {"workers": workers, "load": load.name, "in_flight": load.in_flight, "slots": load.slots}

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -167,11 +168,17 @@ def test_pgworkers_is_registered_with_a_flow_of_worker_tasks(
     assert len(flow.tasks) == pgw.TASKS >= 10
     # each one a RunnableTask: run by a worker process, not by the executor
     assert all(isinstance(t, RunnableTask) for t in flow.tasks)
-    for size in (pgw.FULL, pgw.QUICK):
+    # Two loads: few executions at once for the latency, more (and more slots) for the rate.
+    assert [load.name for load in pgw.LOADS] == ["latency", "throughput"]
+    assert pgw.THROUGHPUT.in_flight > pgw.LATENCY.in_flight
+    for load in pgw.LOADS:
         # never more TaskRuns ready at once than one worker's slots: none waits for a slot
-        assert 0 < size.in_flight <= pgw.SLOTS
-        assert size.executions >= size.in_flight
-    assert pgw.QUICK.executions < pgw.FULL.executions
+        assert 0 < load.in_flight <= load.slots
+        for sizes in (pgw.FULL, pgw.QUICK):
+            # every client runs one execution in the warm-up at least
+            assert sizes[load.name].warmup >= load.in_flight
+            assert sizes[load.name].executions >= load.in_flight
+        assert pgw.QUICK[load.name].executions < pgw.FULL[load.name].executions
     # The commands it starts: one server without a worker, and the workers.
     assert pgw.SERVER_ARGS[0] == "server" and "--components" in pgw.SERVER_ARGS
     assert pgw.WORKER_ARGS == ("worker",)
@@ -232,19 +239,70 @@ def test_pgworkers_figures_from_the_ended_executions(bench: dict[str, ModuleType
     assert got["per_worker"] == [3, 1]
 
 
+def test_pgworkers_measures_every_worker_count_under_both_loads(
+    bench: dict[str, ModuleType], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    pgw = bench["pgworkers"]
+    measured: list[tuple[int, str, int, int, int]] = []
+
+    def measure_one(
+        workers: int, load: Any, size: Any, admin: str, env: dict[str, str], log: Path
+    ) -> dict[str, object]:
+        measured.append((workers, load.name, load.in_flight, load.slots, size.executions))
+        if (workers, load.name) == (2, "throughput"):
+            raise RuntimeError("boom")
+        return {
+            "workers": workers,
+            "load": load.name,
+            "taskruns_per_s": 1.0,
+            "ready_to_start": {},
+            "load_before": [0.0, 0.0, 0.0],
+        }
+
+    monkeypatch.setattr(pgw, "admin_url", lambda: "postgresql://admin")
+    monkeypatch.setattr(pgw, "missing_commands", lambda env: None)
+    monkeypatch.setattr(pgw, "measure_one", measure_one)
+    got: list[dict[str, object]] = []
+    pgw.measure(True, {}, tmp_path / "log", lambda **r: got.append(r), lambda text: None)
+    latency, throughput = pgw.LATENCY, pgw.THROUGHPUT
+    assert measured == [
+        (n, load.name, load.in_flight, load.slots, pgw.QUICK[load.name].executions)
+        for n in pgw.WORKER_COUNTS
+        for load in (latency, throughput)
+    ]
+    assert [(r["workers"], r["load"]) for r in got] == [(n, name) for n, name, *_ in measured]
+    (failed,) = [r for r in got if "error" in r]
+    assert failed["error"] == "RuntimeError: boom"
+    assert (failed["load"], failed["in_flight"], failed["slots"]) == ("throughput", 64, 64)
+    # PostgreSQL not reachable: every worker count and load says so.
+    got.clear()
+
+    def unreachable() -> str:
+        raise RuntimeError("PostgreSQL is not reachable")
+
+    monkeypatch.setattr(pgw, "admin_url", unreachable)
+    pgw.measure(False, {}, tmp_path / "log", lambda **r: got.append(r), lambda text: None)
+    assert len(got) == 2 * len(pgw.WORKER_COUNTS)
+    assert {r["load"] for r in got} == {"latency", "throughput"} and all("error" in r for r in got)
+
+
 def test_pgworkers_records_make_their_section(bench: dict[str, ModuleType]) -> None:
     records, report, section = bench["records"], bench["report"], bench["report_pgworkers"]
     base = {"engine": "headway:default", "mode": "workers", "workload": "pgworkers"}
 
-    def row(stamp: str, workers: int, rate: float, p99: float) -> dict[str, object]:
+    def row(
+        stamp: str, workers: int, rate: float, p99: float, load: str = "throughput"
+    ) -> dict[str, object]:
+        throughput = load == "throughput"
         return {
             **base,
             "stamp": stamp,
             "workers": workers,
+            "load": load,
             "quick": False,
             "executions": 400,
-            "in_flight": 16,
-            "slots": 32,
+            "in_flight": 64 if throughput else 16,
+            "slots": 64 if throughput else 32,
             "tasks_per_execution": 10,
             "taskruns": 4000,
             "wall_s": 4000 / rate,
@@ -261,22 +319,59 @@ def test_pgworkers_records_make_their_section(bench: dict[str, ModuleType]) -> N
 
     old = _run("A", "headway:default", empty=[0.010], seq40=[0.050])
     first = [row("B", n, 100.0, 90.0) for n in (0, 1, 2, 4)]
-    second = [row("C", 0, 400.0, 10.0), row("C", 1, 500.0, 20.0), row("C", 2, 800.0, 30.0)]
-    second.append({**base, "stamp": "C", "workers": 4, "error": "RuntimeError: boom"})
+    # The throughput load: rates judged, its p99 (90 ms) not.
+    second = [row("C", 0, 400.0, 90.0), row("C", 1, 500.0, 90.0), row("C", 2, 800.0, 90.0)]
+    second.append({**base, "stamp": "C", "workers": 4, "load": "throughput", "error": "boom"})
+    # The latency load: each p99 judged, its rates (below the target) not.
+    second += [row("C", n, 200.0, p99, "latency") for n, p99 in ((0, 10.0), (1, 20.0), (2, 60.0))]
+    second.append({**base, "stamp": "C", "workers": 4, "load": "latency", "error": "bang"})
     merged = records.merge(records.merge(old, first), second)
     assert {r["stamp"] for r in merged if r.get("mode") == "workers"} == {"C"}
     text = report.render(merged, chart="c.png")
     assert f"## {section.TITLE}" in text
-    assert "| 0 (all-in-one server) | 400 (4000 in 10.0 s) | 3.0 / 10.0 / 80.0 |" in text
-    assert "| 2 | 800 (4000 in 5.0 s) | 3.0 / 30.0 / 80.0 | 100.0 / 200.0 / 300.0 | " in text
-    assert "| 1.00 / 0.50 / 0.25 | 6.0 / 8.5 | 2000, 2000 | 1.5, 2.0; 0.25 | **missed** |" in text
-    assert "| 4 | RuntimeError: boom |" in text
-    assert "With 1, 2 worker processes: 500, 800 TaskRuns/s" in text
-    assert "(1.60x from 1 to 2, 2x the processes)" in text
-    assert "**missed** (best: 800 TaskRuns/s with 2 worker processes)" in text
+    throughput_part, latency_part = text.split("**Throughput load**")[1].split("**Latency load**")
+    assert "run C, full size: 400 executions of 10 tasks per worker count, 64 at a time, 64 " in (
+        throughput_part
+    )
+    assert "| target: 1,000 TaskRuns/s |" in throughput_part
+    assert "| 0 (all-in-one server) | 400 (4000 in 10.0 s) | 3.0 / 90.0 / 80.0 |" in throughput_part
+    assert "| 2 | 800 (4000 in 5.0 s) | 3.0 / 90.0 / 80.0 | 100.0 / 200.0 / 300.0 | " in (
+        throughput_part
+    )
+    assert "| 1.00 / 0.50 / 0.25 | 6.0 / 8.5 | 2000, 2000 | 1.5, 2.0; 0.25 | **missed** |" in (
+        throughput_part
+    )
+    assert "| 4 | boom |" in throughput_part
+    assert "With 1, 2 worker processes: 500, 800 TaskRuns/s" in throughput_part
+    assert "(1.60x from 1 to 2, 2x the processes)" in throughput_part
+    assert "is **missed** (best: 800 TaskRuns/s with 2 worker processes)" in throughput_part
+    assert "run C, full size: 400 executions of 10 tasks per worker count, 16 at a time, 32 " in (
+        latency_part
+    )
+    assert "| target: p99 under 50 ms |" in latency_part
+    assert "| 1 | 200 (4000 in 20.0 s) | 3.0 / 20.0 / 80.0 |" in latency_part
+    assert "| 2000, 2000 | 1.5, 2.0; 0.25 | **missed** |" in latency_part  # 60 ms
+    assert "| 4000 | 1.5, 2.0; 0.25 | met |" in latency_part  # 20 ms, at 200 TaskRuns/s
+    assert "| 4 | bang |" in latency_part
+    assert "with 1, 2 worker processes: 20.0, 60.0 ms; the all-in-one server: 10.0 ms" in (
+        latency_part
+    )
+    assert (
+        "p99 under 50 ms is met with 1 and **missed** with 2 worker processes (met all in one)."
+        in (latency_part)
+    )
     assert "| seq40 | 1.00 (1.00-1.00) |" in text  # the flow workloads stay
-    met = [row("D", 4, 1200.0, 40.0)]
+    met = [row("D", 4, 1200.0, 90.0)]
     assert "is met (best: 1,200" in section.scaling(met)
+    all_met = [row("D", n, 100.0, 40.0, "latency") for n in (1, 4)]
+    assert "is met with 1, 4 worker processes." in section.latency(all_met)
+    # Records from before the two loads (no "load": 16 at a time) are the latency load's.
+    older = [{k: v for k, v in row("E", 1, 300.0, 30.0, "latency").items() if k != "load"}]
+    lines = section.section(older)
+    assert "**Throughput load** (the TaskRuns/s target is judged on it): not measured" in (
+        "\n".join(lines)
+    )
+    assert "p99 under 50 ms is met with 1 worker process." in "\n".join(lines)
 
 
 def test_quick_runs_on_headway_alone(bench: dict[str, ModuleType], tmp_path: Path) -> None:
