@@ -173,6 +173,12 @@ class Evaluation:
         self._touch(tr)
 
     def _on_result(self, payload: dict[str, Any]) -> None:
+        started = payload.get("started")
+        if started is not None:
+            # A quick task's start comes with its result (ignored if it came on its own).
+            self._on_started(
+                {"taskRunId": payload["taskRunId"], "attempt": payload["attempt"], **started}
+            )
         tr = self._task_run_for(payload)
         if tr is None or tr.current.terminal or payload["attempt"] != len(tr.attempts):
             return

@@ -353,21 +353,16 @@ class Worker:
             min_level=task.log_level or "TRACE",
             shared_directory=self._shared_directory(view, tr),
         )
+        start = {"date": iso(started), "workerId": self.id}
         started_event = NewEvent(
-            tr.execution_id,
-            "started",
-            {
-                "taskRunId": tr.id,
-                "attempt": item.attempt,
-                "date": iso(started),
-                "workerId": self.id,
-            },
+            tr.execution_id, "started", {"taskRunId": tr.id, "attempt": item.attempt, **start}
         )
-        # A quick task reports its start with its result (one commit); one still running
-        # after STARTED_AFTER reports it on its own, so it shows RUNNING while it runs. The
-        # result carries the start again unless that commit is known to be in: a start lost
-        # (the store unreachable) or committed after the result would leave the result
-        # unmatched (ignored) and the TaskRun stuck; the executor ignores a start it has.
+        # A quick task reports its start in its result event (one commit, one event); one
+        # still running after STARTED_AFTER reports it on its own, so it shows RUNNING while
+        # it runs. The result carries the start again unless that commit is known to be in: a
+        # start lost (the store unreachable) or committed after the result would leave the
+        # result unmatched (ignored) and the TaskRun stuck; the executor ignores a start it
+        # has.
         started_committed = False
 
         async def commit_started(batch: Batch) -> None:
@@ -434,9 +429,10 @@ class Worker:
             payload["labels"] = ctx.labels
         if ctx.metrics:
             payload["metrics"] = ctx.metrics
-        result = NewEvent(tr.execution_id, "result", payload)
+        if not started_committed:
+            payload["started"] = start
         batch = Batch(
-            events=[result] if started_committed else [started_event, result],
+            events=[NewEvent(tr.execution_id, "result", payload)],
             dequeue=[tr.id],
             logs=ctx.take_logs(),
             fence=Fence(leases=[(tr.id, self.id)]),
