@@ -19,26 +19,36 @@ TARGET_P99_MS = 50.0  # ready to start
 # Where the time went when last profiled by hand (py-spy on the server and a worker, and
 # PostgreSQL's statement log, as bench/README.md says): not measured by the suite, so dated.
 PROFILE = [
-    "Where the time goes (profiled by hand on 2026-11-30, Headway at commit 2518fca, 1 and 4 "
-    "workers; see [bench/README.md](../bench/README.md) for how): the machine's 2 cores are "
-    "the limit, and each TaskRun costs about 9 ms of CPU with one worker (server, worker and "
-    "PostgreSQL about 3 ms each) against about 4 ms all in one process, so the ceiling is "
-    "near 200 TaskRuns/s whatever the number of workers; 1,000 TaskRuns/s on 2 cores needs "
-    "at most 2 ms in all.",
-    "- SQL: about 26 statements per TaskRun in 5 to 8 transactions (BEGIN/COMMIT 2.5, fence "
-    "2.2, event insert, NOTIFY and event delete 2.1 each, TaskRun upsert 2, dequeue 2, claim "
-    "0.9, whole-execution read 1.4, timers delete 1.1 although the flow has no timer, log "
-    "advisory lock and log insert 1.1 each, enqueue 1).",
-    "- Executor (the server): about 45% of its busy time is `PostgresStore.commit` of one "
-    "evaluation (psycopg's pipeline about half of it), about a quarter the HTTP side of the "
-    "bench's `wait=true` requests (creating the execution, its audit row, the waits' reads); "
-    "evaluating the flow itself is under 5%. One executor process at about 3.5 ms per "
-    "TaskRun would cap near 300 TaskRuns/s even with cores to spare.",
-    "- Worker: about 40% of its busy time is committing the result, 14% reading the whole "
-    "execution for each TaskRun, 8% claiming; running the task is under 3%.",
-    "- More workers add CPU: each enqueue's NOTIFY wakes every worker and each one claims "
-    "(3.95 claim queries per TaskRun with 4 workers, 0.92 with 1), so the workers' CPU per "
-    "TaskRun goes from about 2.7 ms (1 worker) to 5.8 ms (4), and throughput falls.",
+    "Where the time goes (profiled by hand with py-spy on 2026-11-30, Headway at commit "
+    "4567401, 1 worker process, the throughput load; see [bench/README.md](../bench/README.md) "
+    "for how): each TaskRun costs about 2.7 ms of CPU in all (server 1.25, worker 0.83, "
+    "PostgreSQL 0.61 in the table above), down from about 9 ms at 0fb73b1; 1,000 TaskRuns/s "
+    "on 2 cores needs at most 2 ms. The machine is not saturated either (about 1.4 of its 2 "
+    "cores busy): the one executor is the critical path. It evaluates what one read of its "
+    "inbox brought and commits it while the workers wait for that commit to claim, then "
+    "waits for their results.",
+    "- Since 0fb73b1: the executor commits the evaluations of one read of its inbox together "
+    "(up to 64 executions in one transaction), and a worker the results that finished while "
+    "its previous commit was in flight; each kind of row is written by one statement from "
+    "arrays sent in binary (psycopg's text format escaped each element in Python: 5 ms for "
+    "64 TaskRuns' JSON, 28 us in binary); a worker reads the executions of one claim in one "
+    "query; a quick task's start goes in its result event. With 1 worker under the latency "
+    "load (the only one measured then), PostgreSQL transactions per TaskRun went from 5.7 "
+    "to 1.7 (1.1 under the throughput load), rows written from 10.9 to 8.9.",
+    "- Server: about 30% of its samples are the executor's loop (evaluating flows about 6%, "
+    "turning TaskRuns into rows about 6%, the rest the store's round trips), about 15% the "
+    "HTTP side of the bench's `wait=true` requests (creating the execution, its audit row, "
+    "the waits' reads); about 37% of the samples could not be attributed to a coroutine.",
+    "- Worker: about 40% of its samples read executions: whole executions, every TaskRun's "
+    "state history parsed from JSON (the JSON 14%, the TaskRun objects 17%); committing "
+    "results 7%, claiming 2%, the task itself 5%.",
+    "- More workers now cost little in the database (1.1, 1.2, 1.3 transactions per TaskRun "
+    "with 1, 2, 4, throughput load), but each worker process adds its own CPU on the 2 "
+    "shared cores (0.83 ms per TaskRun with 1, 1.17 with 4).",
+    "- Next steps: workers keep executions between TaskRuns and read only what changed (about "
+    "a third of a worker's CPU); the executor reads its next inbox while a group commits; "
+    "with more cores, several executor processes, which own disjoint executions (not "
+    "measurable on this 2-core machine).",
 ]
 
 
