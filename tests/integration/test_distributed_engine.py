@@ -8,25 +8,22 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import AsyncExitStack
+from collections.abc import Callable, Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from engine_cluster import Cluster
 from headway.engine.engine import EXECUTOR, WORKER, Engine
 from headway.engine.evaluation import LOCAL_SEQ
 from headway.engine.leases import reap_dead_local_leases
 from headway.errors import StoreError
 from headway.execution import Execution, utcnow
 from headway.flows.loader import parse_flow
-from headway.settings import Settings
 from headway.state import State
 from headway.store.base import Batch, Event, Fenced, NewEvent, Ownership
 from headway.store.postgres import PostgresStore
-from postgres_db import PostgresDatabase
 from s3_support import S3
 
 THREE_STEPS = """\
@@ -79,34 +76,6 @@ tasks:
       key: gpu
       fallback: {fallback}
 """
-
-
-class Cluster:
-    """Engines started on stores of their own, stopped at the end."""
-
-    def __init__(self, url: str, home: Path, stack: AsyncExitStack) -> None:
-        self.url = url
-        self.home = home
-        self.stack = stack
-        self.count = 0
-
-    async def engine(self, *components: str, lease: float = 30.0, **settings: Any) -> Engine:
-        self.count += 1
-        store = PostgresStore(self.url)
-        await store.open()
-        self.stack.push_async_callback(store.close)
-        values = {"home": self.home / str(self.count), "lease_seconds": lease, **settings}
-        engine = Engine(store, Settings.load(values, environ={}), components=frozenset(components))
-        await engine.start()
-        self.stack.push_async_callback(engine.stop)
-        return engine
-
-
-@pytest.fixture
-async def cluster(postgres_database: PostgresDatabase, tmp_path: Path) -> AsyncIterator[Cluster]:
-    postgres_database.truncate()
-    async with AsyncExitStack() as stack:
-        yield Cluster(postgres_database.url, tmp_path, stack)
 
 
 async def start(engine: Engine, source: str, inputs: dict[str, Any] | None = None) -> Execution:

@@ -7,21 +7,17 @@ or failing is committed one at a time, so one never holds back the others."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from engine_cluster import Cluster
 from headway.engine.engine import EXECUTOR, WORKER, Engine
 from headway.execution import Execution
 from headway.flows.loader import parse_flow
-from headway.settings import Settings
 from headway.state import State
 from headway.store.base import Batch, Fence, NewEvent
 from headway.store.postgres import PostgresStore
-from postgres_db import PostgresDatabase
 
 APPROVAL = """\
 id: approval
@@ -55,37 +51,10 @@ tasks:
 """
 
 
-class Engines:
-    """Engines on stores of their own (as separate processes), stopped at the end."""
-
-    def __init__(self, url: str, home: Path, stack: AsyncExitStack) -> None:
-        self.url, self.home, self.stack = url, home, stack
-        self.count = 0
-
-    async def start(self, *components: str) -> Engine:
-        store = PostgresStore(self.url)
-        await store.open()
-        self.stack.push_async_callback(store.close)
-        self.count += 1
-        home = self.home / str(self.count)
-        settings = Settings.load({"home": home, "lease_seconds": 30.0}, environ={})
-        engine = Engine(store, settings, components=frozenset(components))
-        await engine.start()
-        self.stack.push_async_callback(engine.stop)
-        return engine
-
-
 @pytest.fixture
-async def engines(postgres_database: PostgresDatabase, tmp_path: Path) -> AsyncIterator[Engines]:
-    postgres_database.truncate()
-    async with AsyncExitStack() as stack:
-        yield Engines(postgres_database.url, tmp_path, stack)
-
-
-@pytest.fixture
-async def engine(engines: Engines) -> Engine:
+async def engine(cluster: Cluster) -> Engine:
     """An executor with its worker, in one process."""
-    return await engines.start(EXECUTOR, WORKER)
+    return await cluster.engine(EXECUTOR, WORKER)
 
 
 class Commits:
@@ -216,10 +185,10 @@ async def test_a_concurrency_limited_start_sees_what_the_group_before_it_ended(
 
 
 async def test_a_worker_commits_the_results_ready_meanwhile_together(
-    engines: Engines, monkeypatch: pytest.MonkeyPatch
+    cluster: Cluster, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    executor = await engines.start(EXECUTOR)
-    worker = await engines.start(WORKER)
+    executor = await cluster.engine(EXECUTOR)
+    worker = await cluster.engine(WORKER)
     commits = Commits(worker, monkeypatch)
 
     async def slow_first(batch: Batch) -> None:
@@ -238,10 +207,10 @@ async def test_a_worker_commits_the_results_ready_meanwhile_together(
 
 
 async def test_a_worker_reads_the_executions_of_what_it_claims_at_once(
-    engines: Engines, monkeypatch: pytest.MonkeyPatch
+    cluster: Cluster, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    executor = await engines.start(EXECUTOR)
-    worker = await engines.start(WORKER)
+    executor = await cluster.engine(EXECUTOR)
+    worker = await cluster.engine(WORKER)
     reads: list[list[str]] = []
     get_executions = worker.store.get_executions
 
@@ -259,10 +228,10 @@ async def test_a_worker_reads_the_executions_of_what_it_claims_at_once(
 
 
 async def test_a_result_whose_lease_ended_does_not_hold_back_the_others(
-    engines: Engines, monkeypatch: pytest.MonkeyPatch
+    cluster: Cluster, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    executor = await engines.start(EXECUTOR)
-    worker = await engines.start(WORKER)
+    executor = await cluster.engine(EXECUTOR)
+    worker = await cluster.engine(WORKER)
     store = worker.store
     assert isinstance(store, PostgresStore)
     commits = Commits(worker, monkeypatch)
