@@ -22,7 +22,7 @@ from headway.errors import StoreError
 from headway.execution import Execution, utcnow
 from headway.flows.loader import parse_flow
 from headway.state import State
-from headway.store.base import Batch, Event, Fenced, NewEvent, Ownership
+from headway.store.base import Batch, Event, Fenced, NewEvent, Ownership, WorkerInfo
 from headway.store.postgres import PostgresStore
 from s3_support import S3
 
@@ -370,3 +370,20 @@ async def test_a_file_written_on_one_host_is_read_on_another(
     assert make.attempts[0].worker_id == host_a.worker.id
     assert use.attempts[0].worker_id == host_b.worker.id
     assert use.outputs == {"value": "made on host a"}
+
+
+async def test_a_killed_workers_registration_is_forgotten_after_ten_leases(
+    cluster: Cluster,
+) -> None:
+    executor = await cluster.engine(EXECUTOR, lease=0.3)
+    worker = await cluster.engine(WORKER, lease=0.3)
+    now = utcnow()
+    killed = WorkerInfo("killed-1", None, 4, "host-x", now - timedelta(seconds=10), None)
+    # It last beat 5 s ago (over ten leases of 0.3 s); the live worker beats every 0.1 s.
+    await executor.store.heartbeat(killed, [], now - timedelta(seconds=5), now)
+
+    async def forgotten() -> bool:
+        ids = {w.id for w in await executor.store.workers()}
+        return "killed-1" not in ids and worker.worker.id in ids
+
+    await until(forgotten, within=5)

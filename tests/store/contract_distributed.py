@@ -390,6 +390,19 @@ class WorkersContract:
         await store.remove_worker("unknown")
         assert [w.id for w in await store.workers()] == ["w2"]
 
+    async def test_workers_silent_and_leasing_nothing_are_pruned(self, store: Store) -> None:
+        await store.commit(Batch(enqueue=[records.queued("e", "tr-a", at(0))]))
+        for worker_id, beat in (("killed", 10), ("holds", 10), ("alive", 95)):
+            await store.heartbeat(records.worker(worker_id), [], at(beat), at(beat + 30))
+        await store.claim("holds", 1, at(10), at(40))
+        # "holds" is as silent, but its lease is reaped first (then it goes too).
+        assert await store.prune_workers(at(60)) == ["killed"]
+        assert [w.id for w in await store.workers()] == ["alive", "holds"]
+        assert await store.prune_workers(at(60)) == []
+        await store.reap_leases(at(60))
+        assert await store.prune_workers(at(60)) == ["holds"]
+        assert [w.id for w in await store.workers()] == ["alive"]
+
     async def test_a_heartbeat_renews_only_the_workers_own_leases(self, store: Store) -> None:
         await store.commit(
             Batch(enqueue=[records.queued("e", tr, at(0)) for tr in ("a", "b", "c")])

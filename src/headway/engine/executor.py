@@ -54,6 +54,9 @@ CommitListener = Callable[[Batch], None]
 
 # Evaluations committed together at most, in one transaction.
 GROUP_COMMIT = 64
+# A worker silent for this many leases (and leasing nothing) is forgotten: it is listed as
+# silent until then, so that its end can be seen.
+FORGET_WORKERS_AFTER_LEASES = 10
 
 
 class LocalWorker(Protocol):
@@ -266,8 +269,8 @@ class Executor:
             stopper.cancel()
 
     async def _maintain(self, stop: asyncio.Event) -> None:
-        """Renew this executor's ownerships (a third of the lease), and reap the leases of
-        lost workers (every second)."""
+        """Renew this executor's ownerships and forget long-silent workers (every third of
+        the lease), and reap the leases of lost workers (every second)."""
         loop = asyncio.get_running_loop()
         next_renewal = loop.time() + self.lease.total_seconds() / 3
         while not stop.is_set():
@@ -280,9 +283,20 @@ class Executor:
                     still = await self.store.renew_ownership(self.id, utcnow() + self.lease)
                     for execution_id in [e for e in self.owned if e not in still]:
                         self._forget(execution_id)
+                    await self.forget_silent_workers()
                     await self.refresh_worker_groups()
             except StoreError as exc:
                 log.warning("executor maintenance: %s; retrying", exc.message)
+
+    async def forget_silent_workers(self) -> list[str]:
+        """Forget the registrations of workers silent for FORGET_WORKERS_AFTER_LEASES leases
+        (killed ones: a stopped worker removes its own); a live worker that was only slow
+        registers again at its next heartbeat."""
+        silent_since = utcnow() - self.lease * FORGET_WORKERS_AFTER_LEASES
+        forgotten = await self.store.prune_workers(silent_since)
+        if forgotten:
+            log.info("forgot workers silent since %s: %s", silent_since, ", ".join(forgotten))
+        return forgotten
 
     async def refresh_worker_groups(self) -> None:
         """Learn which worker groups have a live worker (a heartbeat within a lease)."""

@@ -510,6 +510,11 @@ class Store(ABC):
         """Registered workers, with their last heartbeat."""
 
     @abstractmethod
+    async def prune_workers(self, silent_since: datetime) -> list[str]:
+        """Forget the workers whose last heartbeat is older than ``silent_since`` and that
+        lease no queue row (a killed worker's leases are reaped first); return their ids."""
+
+    @abstractmethod
     async def reap_leases(self, now: datetime, worker_ids: list[str] | None = None) -> int:
         """Take back the rows whose lease expired before ``now`` (or, given ``worker_ids``,
         every row those workers lease): each leaves the queue and becomes a ``lost`` event

@@ -80,6 +80,10 @@ INSERT INTO workers (id, worker_group, slots, host, started, heartbeat)
 VALUES (%s, %s, %s, %s, %s, %s)
 ON CONFLICT (id) DO UPDATE SET heartbeat = excluded.heartbeat"""
 REMOVE_WORKER = "DELETE FROM workers WHERE id = %s"
+PRUNE_WORKERS = """
+DELETE FROM workers AS w
+WHERE heartbeat < %s AND NOT EXISTS (SELECT 1 FROM queue AS q WHERE q.worker_id = w.id)
+RETURNING id"""
 WORKERS = "SELECT id, worker_group, slots, host, started, heartbeat FROM workers ORDER BY id"
 # Expired (or given workers') leases leave the queue and become ``lost`` events, in one
 # statement; rows another transaction holds are left for the next reap.
@@ -200,6 +204,11 @@ async def heartbeat(
 
 async def remove_worker(conn: Conn, worker_id: str) -> None:
     await conn.execute(REMOVE_WORKER, (worker_id,))
+
+
+async def prune_workers(conn: Conn, silent_since: datetime) -> list[str]:
+    cursor = await conn.execute(PRUNE_WORKERS, (rows.ts(silent_since),))
+    return sorted(row[0] for row in await cursor.fetchall())
 
 
 async def workers(conn: Conn) -> list[WorkerInfo]:

@@ -185,6 +185,9 @@ class PostgresStore(Store):
     async def remove_worker(self, worker_id: str) -> None:
         await self._db.run(queue.remove_worker, worker_id)
 
+    async def prune_workers(self, silent_since: datetime) -> list[str]:
+        return await self._db.run(queue.prune_workers, silent_since)
+
     async def workers(self) -> list[WorkerInfo]:
         return await self._db.run(queue.workers)
 

@@ -59,6 +59,10 @@ INSERT INTO workers (id, worker_group, slots, host, started, heartbeat)
 VALUES (?, ?, ?, ?, ?, ?)
 ON CONFLICT (id) DO UPDATE SET heartbeat = excluded.heartbeat"""
 REMOVE_WORKER = "DELETE FROM workers WHERE id = ?"
+PRUNE_WORKERS = """
+DELETE FROM workers AS w
+WHERE heartbeat < ? AND NOT EXISTS (SELECT 1 FROM queue AS q WHERE q.worker_id = w.id)
+RETURNING id"""
 WORKERS = "SELECT id, worker_group, slots, host, started, heartbeat FROM workers ORDER BY id"
 EXPIRED = """
 SELECT task_run_id, execution_id, attempt, worker_id, lease_until FROM queue
@@ -151,6 +155,11 @@ def heartbeat(
 
 def remove_worker(conn: sqlite3.Connection, worker_id: str) -> None:
     conn.execute(REMOVE_WORKER, (worker_id,))
+
+
+def prune_workers(conn: sqlite3.Connection, silent_since: datetime) -> list[str]:
+    with transaction(conn):
+        return sorted(row[0] for row in conn.execute(PRUNE_WORKERS, (rows.ts(silent_since),)))
 
 
 def workers(conn: sqlite3.Connection) -> list[WorkerInfo]:

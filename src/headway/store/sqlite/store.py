@@ -154,6 +154,9 @@ class SQLiteStore(Store):
     async def remove_worker(self, worker_id: str) -> None:
         await self._thread.run(queue.remove_worker, worker_id)
 
+    async def prune_workers(self, silent_since: datetime) -> list[str]:
+        return await self._thread.run(queue.prune_workers, silent_since)
+
     async def workers(self) -> list[WorkerInfo]:
         return await self._thread.run(queue.workers)
 
