@@ -52,8 +52,9 @@ def server(home: Path) -> Iterator[Server]:
         while not running.api("GET", "/workers").json()["total"]:
             assert time.monotonic() < deadline, "the server's worker never registered"
             time.sleep(0.2)
-        # A worker of another host that stopped beating an hour ago (as one killed would).
-        register(home, SILENT, group="gpu", host="gpu-host", beat=timedelta(hours=1))
+        # A worker of another host that stopped beating two minutes ago (as one killed
+        # would): listed as silent until ten leases have passed (5 minutes), then forgotten.
+        register(home, SILENT, group="gpu", host="gpu-host", beat=timedelta(minutes=2))
         yield running
 
 
@@ -118,12 +119,12 @@ def test_the_workers_page_lists_the_alive_and_the_silent(page: Page, server: Ser
     expect(cells.nth(5)).to_have_text(re.compile(r"^\d+ s ago$"))
     expect(cells.nth(6)).to_have_text("alive")
     assert cells.nth(4).locator("time").get_attribute("datetime") == own["started"]
-    # The silent one: its group, a heartbeat an hour ago, an outlined badge in the danger
+    # The silent one: its group, a heartbeat minutes ago, an outlined badge in the danger
     # colour (the alive one is filled in the success colour).
     silent = page.locator(f'#workers tr[data-worker="{SILENT}"] td')
     expect(silent.nth(1)).to_have_text("gpu-host")
     expect(silent.nth(2)).to_have_text("gpu")
-    expect(silent.nth(5)).to_have_text("1 h ago")
+    expect(silent.nth(5)).to_have_text(re.compile(r"^[234] min ago$"))
     expect(silent.nth(6)).to_have_text("silent")
     colours = page.evaluate(
         """[".worker-alive", ".worker-silent"].map((s) => {
