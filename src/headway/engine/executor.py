@@ -400,23 +400,20 @@ class Executor:
             results = local.get(execution_id, [])
             try:
                 view = await self.view(execution_id)
-                if view is not None and _counts_running(view):
-                    await self._commit_group(group, done)
-                    group = []
-                    await self._evaluate_alone(execution_id, evs, results)
-                else:
+                alone = view is not None and _counts_running(view)
+                if not alone:
                     group.append(await self._prepare(execution_id, evs, results))
-                    if len(group) < GROUP_COMMIT:
-                        continue
-                    await self._commit_group(group, done)
-                    group = []
-            except Fenced:  # an evaluation alone: its results were handed over
-                pass
             except StoreError:
                 raise
             except Exception as exc:  # noqa: BLE001 - one broken execution must not stop the rest
                 await self._fail(execution_id, evs, _carried(results), exc)
-            done.add(execution_id)
+                done.add(execution_id)
+                continue
+            if alone or len(group) >= GROUP_COMMIT:
+                await self._commit_group(group, done)
+                group = []
+            if alone:
+                await self._evaluate_alone(execution_id, evs, results, done)
         await self._commit_group(group, done)
 
     async def _commit_group(self, group: list[_Evaluated], done: set[str]) -> None:
@@ -443,28 +440,24 @@ class Executor:
         for e in group:
             self.views.pop(e.execution_id, None)
         for e in group:
-            try:
-                await self._evaluate_alone(e.execution_id, e.events, e.results)
-            except Fenced:
-                pass
-            except StoreError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - one broken execution must not stop the rest
-                await self._fail(e.execution_id, e.events, _carried(e.results), exc)
-            done.add(e.execution_id)
+            await self._evaluate_alone(e.execution_id, e.events, e.results, done)
 
     async def _evaluate_alone(
-        self, execution_id: str, events: list[Event], results: list[Batch]
+        self, execution_id: str, events: list[Event], results: list[Batch], done: set[str]
     ) -> None:
-        """Evaluate and commit one execution; when another executor took it, the local
-        worker's results go to that executor (and Fenced is raised again)."""
+        """Evaluate and commit one execution. When another executor took it, the local
+        worker's results go to that executor; when its evaluation fails, it is failed."""
         try:
             await self.evaluate(execution_id, events, results)
         except Fenced:
             self._forget(execution_id)
             for batch in results:
                 await self._hand_over(batch)
+        except StoreError:
             raise
+        except Exception as exc:  # noqa: BLE001 - one broken execution must not stop the rest
+            await self._fail(execution_id, events, _carried(results), exc)
+        done.add(execution_id)
 
     async def _hand_over(self, batch: Batch) -> None:
         """Commit a local worker's result for the executor that owns its execution; one
@@ -732,11 +725,7 @@ def _carried(batches: list[Batch]) -> Batch | None:
     and the leases they need (committed with the evaluation they cause)."""
     if not batches:
         return None
-    return Batch(
-        logs=[entry for batch in batches for entry in batch.logs],
-        dequeue=[trid for batch in batches for trid in batch.dequeue],
-        fence=Fence(leases=[held for b in batches if b.fence for held in b.fence.leases]),
-    )
+    return replace(Batch.combine(batches), events=[])
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:

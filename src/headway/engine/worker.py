@@ -483,7 +483,7 @@ class Worker:
         delay = 0.1
         while True:
             try:
-                await self._commit(Batch.combine(batches) if len(batches) > 1 else batches[0])
+                await self._commit(Batch.combine(batches))
                 return
             except Fenced as exc:
                 if len(batches) == 1:
