@@ -111,18 +111,18 @@ def prepare(batch: Batch, origin: str) -> Steps:
         *fence[:1],
         # Then, so that no other lock is held while waiting for them.
         (logs.LOCK_EXECUTIONS, logs.lock_params(batch.logs)),
-        (UPSERT_EXECUTIONS, columns(rows.execution_params(e, now) for e in batch.executions)),
+        (UPSERT_EXECUTIONS, rows.columns(rows.execution_params(e, now) for e in batch.executions)),
         (DELETE_TASK_RUNS, ids(batch.delete_task_runs)),
-        (UPSERT_TASK_RUNS, columns(rows.task_run_params(tr) for tr in batch.task_runs)),
+        (UPSERT_TASK_RUNS, rows.columns(rows.task_run_params(tr) for tr in batch.task_runs)),
         # Rows of the queue in one order (that of claims and renewals): fewer deadlocks.
         (DEQUEUE, ids(batch.dequeue)),
-        (ENQUEUE, columns(rows.queued_params(q) for q in batch.enqueue)),
+        (ENQUEUE, rows.columns(rows.queued_params(q) for q in batch.enqueue)),
         (INSERT_EVENTS, _events(batch, now)),
         (ACK_EVENTS, ids(batch.ack_events)),
         (CLEAR_TIMERS, ids(batch.clear_timers)),
         (
             INSERT_TIMERS,
-            columns(
+            rows.columns(
                 ((t.execution_id, t.task_run_id, rows.ts(t.due_at)) for t in batch.timers),
                 unique=False,
             ),
@@ -132,20 +132,6 @@ def prepare(batch: Batch, origin: str) -> Steps:
         *fence[1:],
         (notify.NOTIFY, notify.params(batch, origin)),
     ]
-
-
-def columns(
-    params: Iterable[tuple[object, ...]], *, unique: bool = True
-) -> list[tuple[object, ...]]:
-    """Rows as one parameter tuple of columns (the arrays a statement unnests), or none. A
-    row of an id (the first column) given again replaces the earlier one in its place, as
-    one upsert after the other would (one statement cannot upsert a row twice)."""
-    table: list[tuple[object, ...]] = (
-        list({row[0]: row for row in params}.values()) if unique else list(params)
-    )
-    if not table:
-        return []
-    return [tuple(list(column) for column in zip(*table, strict=True))]
 
 
 def ids(values: Iterable[object]) -> list[tuple[object, ...]]:

@@ -51,9 +51,7 @@ def lock_params(entries: list[LogEntry]) -> list[tuple[object, ...]]:
 
 def insert_params(entries: list[LogEntry]) -> list[tuple[object, ...]]:
     """The parameters of INSERT: one array per column."""
-    if not entries:
-        return []
-    return [tuple(list(column) for column in zip(*map(rows.log_params, entries), strict=True))]
+    return rows.columns(map(rows.log_params, entries), unique=False)
 
 
 async def append_logs(conn: Conn, entries: list[LogEntry]) -> None:

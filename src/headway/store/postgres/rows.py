@@ -9,6 +9,7 @@ by psycopg's JSON loaders (already parsed when a row arrives).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,6 +19,20 @@ from headway.store.base import Event, FlowRecord, KVEntry, QueuedTaskRun, Timer
 
 JSON = dict[str, Any]
 Row = tuple[Any, ...]
+
+
+def columns(
+    params: Iterable[tuple[object, ...]], *, unique: bool = True
+) -> list[tuple[object, ...]]:
+    """Rows as one parameter tuple of columns (the arrays a statement unnests), or none. A
+    row of an id (the first column) given again replaces the earlier one in its place, as
+    one upsert after the other would (one statement cannot upsert a row twice)."""
+    table: list[tuple[object, ...]] = (
+        list({row[0]: row for row in params}.values()) if unique else list(params)
+    )
+    if not table:
+        return []
+    return [tuple(list(column) for column in zip(*table, strict=True))]
 
 
 def ts(dt: datetime) -> datetime:
