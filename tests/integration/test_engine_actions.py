@@ -331,3 +331,41 @@ async def test_a_running_task_shows_running_with_its_attempt(harness: Harness) -
     done = await harness.settled(execution_id)
     assert done.current is State.SUCCESS
     assert [len(tr.attempts) for tr in done.task_runs] == [1, 1]
+
+
+STEPS = """
+id: steps
+namespace: actions
+tasks:
+""" + "".join(
+    f"""
+  - id: s{i}
+    type: io.kestra.plugin.core.debug.Return
+    format: "{i}"
+"""
+    for i in range(20)
+)
+
+
+async def test_waiters_of_one_execution_each_get_it_without_a_read_per_step(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two waiters of the same execution both answer when it ends (one ending first does
+    not leave the other to polls), and each reads the execution a bounded number of times
+    (at the start and once it settled), not at each of its 20 steps."""
+    reads: list[str] = []
+    get_execution = harness.engine.store.get_execution
+
+    async def counted(execution_id: str) -> Execution | None:
+        reads.append(execution_id)
+        return await get_execution(execution_id)
+
+    monkeypatch.setattr(harness.engine.store, "get_execution", counted)
+    execution_id = await harness.start(STEPS)
+    first, second = await asyncio.wait_for(
+        asyncio.gather(harness.engine.wait(execution_id), harness.engine.wait(execution_id)), 5
+    )
+    assert first.current is second.current is State.SUCCESS
+    assert len(first.task_runs) == 20
+    # Each waiter: a read at the start, one once settled, and maybe one poll a second.
+    assert len(reads) <= 2 * 3, reads

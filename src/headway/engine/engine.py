@@ -90,7 +90,7 @@ class Engine:
         self.log_listeners: list[LogListener] = []
         # Told of every batch this process commits (the API's live follow).
         self.commit_listeners: list[CommitListener] = []
-        self._watch: dict[str, _Watch] = {}
+        self._watch: dict[str, list[_Watch]] = {}
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._unsubscribe: list[Callable[[], None]] = []
@@ -107,15 +107,18 @@ class Engine:
         for commit_listener in self.commit_listeners:
             commit_listener(batch)
         for execution in batch.executions:
-            watch = self._watch.get(execution.id)
-            if watch is not None:
-                watch.settled = settled(execution)
-                watch.event.set()
+            is_settled = settled(execution)
+            for watch in self._watch.get(execution.id, ()):
+                watch.settled = is_settled
+                if is_settled:
+                    watch.event.set()
         if batch.ack_events:
-            # Acknowledged events may be the last ones a waiter waits for (``_pending``), such
-            # as a late result for an execution that already ended: let waiters look again.
-            for watch in self._watch.values():
-                watch.event.set()
+            # Acknowledged events may be the last ones a draining waiter waits for, such as a
+            # late result for an execution that already ended: let those look again.
+            for watches in self._watch.values():
+                for watch in watches:
+                    if watch.draining:
+                        watch.event.set()
 
     async def _stored_views(self, execution_ids: list[str]) -> dict[str, ExecutionView]:
         return await load_views(self.store, self.flows, execution_ids)
@@ -158,31 +161,48 @@ class Engine:
     async def wait(self, execution_id: str) -> Execution:
         """Wait until the execution is terminal or paused; return it as stored.
 
-        The store is read when a commit of this process says the execution settled, when
-        only its pending events were left to drain, or once a second (commits of other
-        processes) -- not at every step, which would cost the size of the execution each.
+        The store is read at the start, when a commit of this process says the execution
+        settled, when events it waited for were acknowledged, and once a second (commits of
+        other processes) -- not at every step, which would cost the size of the execution
+        each. Once the execution looks settled, its pending events (a resume, a kill, a late
+        result) are drained first, and the execution read after them reflects them.
         """
-        watch = self._watch.setdefault(execution_id, _Watch(asyncio.Event()))
+        watch = _Watch(asyncio.Event())
+        self._watch.setdefault(execution_id, []).append(watch)
         try:
-            read = True
-            stored_settled = False
+            check = False  # the execution looks settled: its pending events, then a read
+            read = True  # read the execution to learn whether it looks settled
             while True:
-                if read:
-                    # Pending events first: read after them, the execution reflects them
-                    # (read before, a resume handled in between would leave a stale PAUSED).
-                    pending = await self._pending(execution_id)
-                    execution = await self.store.get_execution(execution_id)
-                    if execution is None:
-                        raise KeyError(execution_id)
-                    stored_settled = settled(execution)
-                    if stored_settled and not pending:
-                        return execution
+                if check:
+                    watch.draining = await self._pending(execution_id)
+                    if not watch.draining:
+                        execution = await self._get(execution_id)
+                        if settled(execution):
+                            return execution
+                        check = False  # resumed meanwhile
+                elif read and settled(await self._get(execution_id)):
+                    check = True
+                    continue
                 fired = await self._wait_or_fail(watch.event)
                 watch.event.clear()
                 seen, watch.settled = watch.settled, None
-                read = not fired or seen is True or (seen is None and stored_settled)
+                if not fired:  # a second passed: look again
+                    check, read = False, True
+                elif seen is not None:  # a commit of this process
+                    check, read = seen, False
+                else:  # events were acknowledged: a draining waiter looks again
+                    read = False
         finally:
-            self._watch.pop(execution_id, None)
+            watches = self._watch[execution_id]
+            watches.remove(watch)
+            if not watches:
+                del self._watch[execution_id]
+
+    async def _get(self, execution_id: str) -> Execution:
+        execution = await self.store.get_execution(execution_id)
+        if execution is None:
+            raise KeyError(execution_id)
+        return execution
 
     async def _pending(self, execution_id: str) -> bool:
         """Whether events of the execution wait for the executor (a resume, a kill)."""
@@ -215,11 +235,14 @@ class Engine:
 
 @dataclass
 class _Watch:
-    """A waiter on one execution: woken by commits; ``settled`` is what the last commit of
-    the execution said (None: no commit of it since the waiter last looked)."""
+    """A waiter on one execution: woken by a commit that settles it, and while ``draining``
+    (it waits for the execution's pending events) by acknowledgements of events;
+    ``settled`` is what the last commit of the execution said (None: no commit of it since
+    the waiter last looked)."""
 
     event: asyncio.Event
     settled: bool | None = None
+    draining: bool = False
 
 
 def settled(execution: Execution) -> bool:
