@@ -16,7 +16,7 @@ from headway.engine.engine import EXECUTOR, WORKER, Engine
 from headway.execution import Execution
 from headway.flows.loader import parse_flow
 from headway.state import State
-from headway.store.base import Batch, Fence, NewEvent
+from headway.store.base import Batch, ExecutionChanges, Fence, NewEvent
 from headway.store.postgres import PostgresStore
 
 APPROVAL = """\
@@ -212,13 +212,13 @@ async def test_a_worker_reads_the_executions_of_what_it_claims_at_once(
     executor = await cluster.engine(EXECUTOR)
     worker = await cluster.engine(WORKER)
     reads: list[list[str]] = []
-    get_executions = worker.store.get_executions
+    execution_changes = worker.store.execution_changes
 
-    async def recorded(execution_ids: list[str]) -> dict[str, Execution]:
-        reads.append(execution_ids)
-        return await get_executions(execution_ids)
+    async def recorded(known: dict[str, int]) -> dict[str, ExecutionChanges]:
+        reads.append(list(known))
+        return await execution_changes(known)
 
-    monkeypatch.setattr(worker.store, "get_executions", recorded)
+    monkeypatch.setattr(worker.store, "execution_changes", recorded)
     slots = worker.worker.slots
     executions = await create(executor, ONE_STEP, slots)
     assert [e.current for e in await settle(executor, executions)] == [State.SUCCESS] * slots

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 
 import pytest
 
@@ -29,19 +30,57 @@ class ExecutionsContract:
     async def test_get_unknown_execution(self, store: Store) -> None:
         assert await store.get_execution("missing") is None
 
-    async def test_get_executions_reads_several_as_get_execution_reads_each(
-        self, store: Store
-    ) -> None:
+    async def test_execution_changes_from_nothing_known_read_each_whole(self, store: Store) -> None:
         first, second = records.rich_execution(), records.execution()
         await add(store, first)
         await add(store, second)
-        found = await store.get_executions([second.id, "missing", first.id, second.id])
-        assert found == {
-            first.id: await store.get_execution(first.id),
-            second.id: await store.get_execution(second.id),
-        }
-        assert [tr.id for tr in found[first.id].task_runs] == [tr.id for tr in first.task_runs]
-        assert await store.get_executions([]) == {}
+        found = await store.execution_changes({second.id: 0, "missing": 0, first.id: 0})
+        assert found.keys() == {first.id, second.id}
+        for execution_id in found:
+            assert found[execution_id].execution == await store.get_execution(execution_id)
+            assert found[execution_id].task_run_count == len(
+                found[execution_id].execution.task_runs
+            )
+        assert await store.execution_changes({}) == {}
+
+    async def test_execution_changes_since_a_revision_bring_what_was_written_since(
+        self, store: Store
+    ) -> None:
+        """What a reader kept, with the TaskRuns changed since its revision put in their
+        places and the new ones after them, is the execution as stored."""
+        ex = records.execution()
+        runs = [records.task_run(ex, f"t{i}", task_run_id=f"id-{9 - i}") for i in range(3)]
+        await store.commit(Batch(executions=[ex], task_runs=runs))
+        (kept,) = (await store.execution_changes({ex.id: 0})).values()
+        ex.state.transition(State.RUNNING, at(1))
+        runs[1].state.transition(State.RUNNING, at(1))
+        runs[1].outputs = {"v": 1}
+        added = records.task_run(ex, "t3", task_run_id="id-0")
+        await store.commit(Batch(executions=[ex], task_runs=[added, runs[1]]))
+        (changes,) = (await store.execution_changes({ex.id: kept.revision})).values()
+        assert changes.revision >= kept.revision
+        assert changes.task_run_count == 4
+        merged = {tr.id: tr for tr in kept.execution.task_runs}
+        merged.update((tr.id, tr) for tr in changes.execution.task_runs)
+        assert {"id-8", "id-0"} <= {tr.id for tr in changes.execution.task_runs}
+        stored = await store.get_execution(ex.id)
+        assert stored is not None
+        assert dataclasses.replace(changes.execution, task_runs=list(merged.values())) == stored
+        # Nothing written since: nothing more to know.
+        (again,) = (await store.execution_changes({ex.id: changes.revision})).values()
+        assert again.revision >= changes.revision
+        assert {tr.id for tr in again.execution.task_runs} <= set(merged)
+
+    async def test_execution_changes_count_the_task_runs_left_after_a_deletion(
+        self, store: Store
+    ) -> None:
+        ex = records.execution()
+        runs = [records.task_run(ex, f"t{i}") for i in range(3)]
+        await store.commit(Batch(executions=[ex], task_runs=runs))
+        (kept,) = (await store.execution_changes({ex.id: 0})).values()
+        await store.commit(Batch(delete_task_runs=[runs[0].id]))
+        (changes,) = (await store.execution_changes({ex.id: kept.revision})).values()
+        assert changes.task_run_count == 2
 
     async def test_commit_updates_rows_and_keeps_task_runs_in_creation_order(
         self, store: Store

@@ -19,7 +19,7 @@ from headway.engine.executor import Executor
 from headway.engine.flows import FlowRepository
 from headway.engine.leases import reap_dead_local_leases
 from headway.engine.rendering import StoreBridge
-from headway.engine.view import ExecutionView, load_views
+from headway.engine.view import ExecutionView, StoredViews
 from headway.engine.worker import Worker
 from headway.execution import Execution, LogEntry
 from headway.masking import Masker
@@ -69,9 +69,11 @@ class Engine:
         lease = timedelta(seconds=settings.lease_seconds)
         self.executor = Executor(store, self.flows, self.env, storage=self.storage, lease=lease)
         local = {EXECUTOR, WORKER} <= components
+        # A worker without a local executor keeps the executions it read (a few per slot).
+        self._stored_views = StoredViews(store, self.flows, size=max(64, 4 * settings.worker_slots))
         self.worker = Worker(
             store,
-            self._local_views if local else self._stored_views,
+            self._local_views if local else self._stored_views.load,
             self.env,
             slots=settings.worker_slots,
             lease=lease,
@@ -119,9 +121,6 @@ class Engine:
                 for watch in watches:
                     if watch.draining:
                         watch.event.set()
-
-    async def _stored_views(self, execution_ids: list[str]) -> dict[str, ExecutionView]:
-        return await load_views(self.store, self.flows, execution_ids)
 
     async def _local_views(self, execution_ids: list[str]) -> dict[str, ExecutionView]:
         """The executor's copies (the worker of its process runs what it hands over)."""

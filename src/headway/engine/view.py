@@ -6,6 +6,8 @@ flowable task costs the size of its scope, not of the execution.
 
 from __future__ import annotations
 
+import dataclasses
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +18,7 @@ from headway.plugins.base import FlowableTask
 
 if TYPE_CHECKING:
     from headway.engine.flows import FlowRepository
-    from headway.store.base import Store
+    from headway.store.base import ExecutionChanges, Store
 
 Scope = tuple[str | None, str | None, int | None]
 
@@ -155,16 +157,57 @@ def _pruned(runs: dict[str, TaskRun]) -> list[TaskRun]:
 
 async def load_view(store: Store, flows: FlowRepository, execution_id: str) -> ExecutionView | None:
     """The execution as stored, with the revision of its flow it runs; None if unknown."""
-    return (await load_views(store, flows, [execution_id])).get(execution_id)
+    execution = await store.get_execution(execution_id)
+    if execution is None:
+        return None
+    flow = await flows.revision(execution.namespace, execution.flow_id, execution.flow_revision)
+    return ExecutionView(flow, execution)
 
 
-async def load_views(
-    store: Store, flows: FlowRepository, execution_ids: list[str]
-) -> dict[str, ExecutionView]:
-    """Several executions as ``load_view`` reads each, in one read of the store, by id
-    (those that exist)."""
-    out: dict[str, ExecutionView] = {}
-    for execution_id, execution in (await store.get_executions(execution_ids)).items():
-        flow = await flows.revision(execution.namespace, execution.flow_id, execution.flow_revision)
-        out[execution_id] = ExecutionView(flow, execution)
-    return out
+class StoredViews:
+    """Executions read from the store (for a worker), kept between reads: a read of a kept
+    execution brings its row and only the TaskRuns written since (Store.execution_changes),
+    not every TaskRun's state history again. Keeps the ``size`` executions read last."""
+
+    def __init__(self, store: Store, flows: FlowRepository, size: int) -> None:
+        self.store, self.flows, self.size = store, flows, size
+        # By execution id: the revision read last and its TaskRuns, in creation order.
+        self._kept: OrderedDict[str, tuple[int, dict[str, TaskRun]]] = OrderedDict()
+
+    async def load(self, execution_ids: list[str]) -> dict[str, ExecutionView]:
+        """The executions as stored, by id (those that exist), in one read (two when one lost
+        TaskRuns since it was kept: it is read whole)."""
+        known = {i: self._kept[i][0] if i in self._kept else 0 for i in execution_ids}
+        out: dict[str, ExecutionView] = {}
+        stale = await self._merge(await self.store.execution_changes(known), known, out)
+        if stale:
+            await self._merge(await self.store.execution_changes(dict.fromkeys(stale, 0)), {}, out)
+        return out
+
+    async def _merge(
+        self,
+        changes: dict[str, ExecutionChanges],
+        known: dict[str, int],
+        out: dict[str, ExecutionView],
+    ) -> list[str]:
+        """Views of the changed executions into ``out``; return those whose TaskRuns do not
+        add up (some were deleted): they must be read whole."""
+        stale: list[str] = []
+        for execution_id in known.keys() - changes.keys():
+            self._kept.pop(execution_id, None)  # deleted
+        for execution_id, change in changes.items():
+            kept = self._kept.pop(execution_id, None)
+            runs = dict(kept[1]) if kept is not None and known.get(execution_id) else {}
+            runs.update((tr.id, tr) for tr in change.execution.task_runs)
+            if len(runs) != change.task_run_count:
+                stale.append(execution_id)
+                continue
+            self._kept[execution_id] = (change.revision, runs)
+            execution = dataclasses.replace(change.execution, task_runs=list(runs.values()))
+            flow = await self.flows.revision(
+                execution.namespace, execution.flow_id, execution.flow_revision
+            )
+            out[execution_id] = ExecutionView(flow, execution)
+        while len(self._kept) > self.size:
+            self._kept.popitem(last=False)
+        return stale

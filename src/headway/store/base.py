@@ -179,6 +179,20 @@ class KVEntry:
     updated: datetime | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class ExecutionChanges:
+    """An execution as stored, with only the TaskRuns written after a revision its reader
+    knew (see :meth:`Store.execution_changes`)."""
+
+    # Its TaskRuns: those written after the known revision (or more), in creation order.
+    execution: Execution
+    # The revision to know next time (the latest of its TaskRun writes that were read).
+    revision: int
+    # How many TaskRuns it has in all: fewer than the reader's plus the new ones means some
+    # were deleted (a restart drops runs), and it must read the execution whole.
+    task_run_count: int
+
+
 @dataclass(slots=True)
 class Batch:
     """Writes applied together in one transaction, in this order, except that ``dequeue``
@@ -423,9 +437,11 @@ class Store(ABC):
         """The execution with all its TaskRuns (in creation order)."""
 
     @abstractmethod
-    async def get_executions(self, execution_ids: list[str]) -> dict[str, Execution]:
-        """Several executions as ``get_execution`` reads each, in one read, by id (those
-        that exist)."""
+    async def execution_changes(self, known: dict[str, int]) -> dict[str, ExecutionChanges]:
+        """Executions by id (those that exist), each with the TaskRuns written after the
+        revision ``known`` gives it (0: all of them) -- or more: a store without revisions
+        gives all of them, with revision 0. For a reader that keeps executions between reads
+        (a worker), in one read."""
 
     @abstractmethod
     async def search_executions(self, query: ExecutionQuery) -> tuple[list[Execution], int]:

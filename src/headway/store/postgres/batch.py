@@ -41,7 +41,7 @@ ON CONFLICT (id) DO UPDATE SET
     flow_revision = excluded.flow_revision, state = excluded.state,
     start_date = excluded.start_date, end_date = excluded.end_date, labels = excluded.labels,
     data = excluded.data, updated = excluded.updated"""
-# seq (creation order) is given on first insert only.
+# seq (creation order) is given on first insert only; rev (the revision) on every write.
 UPSERT_TASK_RUNS = f"""
 INSERT INTO task_runs (
     id, tenant, execution_id, task_id, parent_task_run_id, value, iteration, state, data
@@ -54,7 +54,7 @@ FROM unnest(
 ON CONFLICT (id) DO UPDATE SET
     task_id = excluded.task_id, parent_task_run_id = excluded.parent_task_run_id,
     value = excluded.value, iteration = excluded.iteration, state = excluded.state,
-    data = excluded.data"""
+    data = excluded.data, rev = excluded.rev"""
 DELETE_TASK_RUNS = "DELETE FROM task_runs WHERE id = ANY(%b::text[])"
 DEQUEUE = "DELETE FROM queue WHERE task_run_id = ANY(%b::text[])"
 ENQUEUE = f"""

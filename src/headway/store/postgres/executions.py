@@ -12,7 +12,7 @@ from typing import Any
 from headway.errors import StoreError
 from headway.execution import Execution
 from headway.state import State
-from headway.store.base import ExecutionQuery
+from headway.store.base import ExecutionChanges, ExecutionQuery
 from headway.store.postgres import rows
 from headway.store.postgres.connection import Conn
 
@@ -28,7 +28,17 @@ _EXECUTION_COLUMNS = f"id, tenant, namespace, flow_id, flow_revision, data, {_TA
 NON_TERMINAL = [s.value for s in State if not s.terminal]
 
 GET_EXECUTION = f"SELECT {_EXECUTION_COLUMNS} FROM executions WHERE id = %s"
-GET_EXECUTIONS = f"SELECT {_EXECUTION_COLUMNS} FROM executions WHERE id = ANY(%b::text[])"
+# The executions asked for, each with its TaskRuns written after the revision the reader
+# knows (with their revisions) and the count of all its TaskRuns.
+EXECUTION_CHANGES = """
+SELECT e.id, e.tenant, e.namespace, e.flow_id, e.flow_revision, e.data, (
+    SELECT COALESCE(json_agg(json_build_array(
+        t.id, t.execution_id, t.task_id, t.parent_task_run_id, t.value, t.iteration, t.data,
+        t.rev
+    ) ORDER BY t.seq), '[]'::json)
+    FROM task_runs AS t WHERE t.execution_id = e.id AND t.rev > k.rev
+), (SELECT COUNT(*) FROM task_runs AS t WHERE t.execution_id = e.id)
+FROM unnest(%b::text[], %b::bigint[]) AS k(id, rev) JOIN executions AS e ON e.id = k.id"""
 NON_TERMINAL_IDS = """
 SELECT id FROM executions WHERE state = ANY(%s) ORDER BY start_date, id"""
 _OF_FLOW = "tenant = %s AND namespace = %s AND flow_id = %s"
@@ -48,9 +58,14 @@ async def get_execution(conn: Conn, execution_id: str) -> Execution | None:
     return None if row is None else _execution(row)
 
 
-async def get_executions(conn: Conn, execution_ids: list[str]) -> dict[str, Execution]:
-    cursor = await conn.execute(GET_EXECUTIONS, (list(dict.fromkeys(execution_ids)),))
-    return {execution.id: execution for execution in map(_execution, await cursor.fetchall())}
+async def execution_changes(conn: Conn, known: dict[str, int]) -> dict[str, ExecutionChanges]:
+    cursor = await conn.execute(EXECUTION_CHANGES, (list(known), list(known.values())))
+    out: dict[str, ExecutionChanges] = {}
+    for *row, changed, count in await cursor.fetchall():
+        execution = rows.execution(tuple(row), [rows.task_run(tuple(r[:-1])) for r in changed])
+        revision = max([known[execution.id], *(r[-1] for r in changed)])
+        out[execution.id] = ExecutionChanges(execution, revision, int(count))
+    return out
 
 
 def _execution(row: rows.Row) -> Execution:

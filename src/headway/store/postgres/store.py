@@ -21,6 +21,7 @@ from headway.store.base import (
     AuditQuery,
     Batch,
     Event,
+    ExecutionChanges,
     ExecutionQuery,
     FlowRecord,
     Inbox,
@@ -117,8 +118,8 @@ class PostgresStore(Store):
     async def get_execution(self, execution_id: str) -> Execution | None:
         return await self._db.run(executions.get_execution, execution_id)
 
-    async def get_executions(self, execution_ids: list[str]) -> dict[str, Execution]:
-        return await self._db.run(executions.get_executions, execution_ids)
+    async def execution_changes(self, known: dict[str, int]) -> dict[str, ExecutionChanges]:
+        return await self._db.run(executions.execution_changes, known)
 
     async def search_executions(self, query: ExecutionQuery) -> tuple[list[Execution], int]:
         return await self._db.run(executions.search_executions, query)

@@ -13,7 +13,7 @@ from typing import Any
 from headway.errors import StoreError
 from headway.execution import Execution, TaskRun
 from headway.state import State
-from headway.store.base import ExecutionQuery
+from headway.store.base import ExecutionChanges, ExecutionQuery
 from headway.store.sqlite import rows
 from headway.store.sqlite.connection import transaction
 
@@ -56,9 +56,16 @@ def get_execution(conn: sqlite3.Connection, execution_id: str) -> Execution | No
     return rows.execution(row, task_runs)
 
 
-def get_executions(conn: sqlite3.Connection, execution_ids: list[str]) -> dict[str, Execution]:
-    found = (get_execution(conn, execution_id) for execution_id in dict.fromkeys(execution_ids))
-    return {execution.id: execution for execution in found if execution is not None}
+def execution_changes(
+    conn: sqlite3.Connection, known: dict[str, int]
+) -> dict[str, ExecutionChanges]:
+    """Without revisions: each execution whole, at revision 0."""
+    found = (get_execution(conn, execution_id) for execution_id in known)
+    return {
+        execution.id: ExecutionChanges(execution, 0, len(execution.task_runs))
+        for execution in found
+        if execution is not None
+    }
 
 
 def search_executions(

@@ -16,6 +16,7 @@ from headway.store.base import (
     AuditQuery,
     Batch,
     Event,
+    ExecutionChanges,
     ExecutionQuery,
     FlowRecord,
     Inbox,
@@ -84,8 +85,8 @@ class SQLiteStore(Store):
     async def get_execution(self, execution_id: str) -> Execution | None:
         return await self._thread.run(executions.get_execution, execution_id)
 
-    async def get_executions(self, execution_ids: list[str]) -> dict[str, Execution]:
-        return await self._thread.run(executions.get_executions, execution_ids)
+    async def execution_changes(self, known: dict[str, int]) -> dict[str, ExecutionChanges]:
+        return await self._thread.run(executions.execution_changes, known)
 
     async def search_executions(self, query: ExecutionQuery) -> tuple[list[Execution], int]:
         return await self._thread.run(executions.search_executions, query)
