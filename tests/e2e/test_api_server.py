@@ -163,11 +163,16 @@ def state_of(api: httpx.Client, execution_id: str) -> str:
     return state
 
 
-def wait_for(api: httpx.Client, execution_id: str, *states: str) -> dict[str, Any]:
+def wait_for(
+    api: httpx.Client, execution_id: str, *states: str, restarts: int = 0
+) -> dict[str, Any]:
+    """The execution once in one of ``states`` after ``restarts`` restarts at least (a
+    restart is applied by the executor after the request is answered)."""
     deadline = time.monotonic() + 20
     while True:
         execution: dict[str, Any] = check(api.get(f"/executions/{execution_id}"), 200)
-        if execution["state"]["current"] in states:
+        history = [h["state"] for h in execution["state"]["histories"]]
+        if execution["state"]["current"] in states and history.count("RESTARTED") >= restarts:
             return execution
         assert time.monotonic() < deadline, f"{execution_id} is {execution['state']['current']}"
         time.sleep(0.05)
@@ -518,14 +523,14 @@ def test_bulk_actions(api: httpx.Client) -> None:
         api.post("/executions/restart/by-ids", json={"ids": [first["id"], "no-such-id"]}), 200
     )
     assert restarted["count"] == 1 and restarted["errors"][0]["id"] == "no-such-id"
-    wait_for(api, first["id"], "FAILED")
+    wait_for(api, first["id"], "FAILED", restarts=1)
     check(api.post("/executions/restart/by-ids", json={}), 422, "'ids'")
 
     query = {"namespace": "api.runs", "flowId": "failing", "state": "FAILED"}
     by_query = check(api.post("/executions/restart/by-query", params=query), 200)
     assert by_query["count"] >= 2 and by_query["errors"] == []
-    for execution in (first, second):
-        wait_for(api, execution["id"], "FAILED")
+    for execution, restarts in ((first, 2), (second, 1)):
+        wait_for(api, execution["id"], "FAILED", restarts=restarts)
     check(api.post("/executions/restart/by-query", params={"state": "x"}), 422, "'state'")
     none_running = check(api.request("DELETE", "/executions/kill/by-query", params=query), 200)
     assert none_running["errors"] and "already ended FAILED" in none_running["errors"][0]["message"]
