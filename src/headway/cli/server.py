@@ -8,6 +8,7 @@ import logging
 from pathlib import Path
 
 import click
+import uvloop
 
 from headway.server.service import serve
 from headway.settings import Settings
@@ -93,4 +94,7 @@ def worker(
 
 def _run(settings: Settings, flows_dir: Path | None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    asyncio.run(serve(settings, flows_dir=flows_dir))
+    # uvloop: the event loop of a long-running process spends a fraction of asyncio's CPU
+    # on each wake-up (many per TaskRun under load).
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(serve(settings, flows_dir=flows_dir))
