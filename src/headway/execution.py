@@ -78,8 +78,17 @@ class StateRecord:
             out["endDate"] = iso(end)
         return out
 
+    def to_store(self) -> JSON:
+        """What the store keeps: the dates of the API's shape (start, end, duration) follow
+        from the history."""
+        return {
+            "current": self.current.value,
+            "histories": [{"state": s.value, "date": iso(d)} for s, d in self.histories],
+        }
+
     @classmethod
     def from_json(cls, data: JSON) -> StateRecord:
+        """From the API's shape or the store's (only the current state and history)."""
         hist = [(State(h["state"]), parse_iso(h["date"])) for h in data["histories"]]
         return cls(State(data["current"]), hist)
 
@@ -102,7 +111,7 @@ class Attempt:
         return cls(StateRecord.from_json(data["state"]), data.get("workerId"))
 
     def to_store(self) -> JSON:
-        out = self.to_json()
+        out: JSON = {"state": self.state.to_store()}
         if self.worker_id:
             out["workerId"] = self.worker_id
         return out
@@ -155,7 +164,7 @@ class TaskRun:
         out: JSON = {
             "attempts": [a.to_store() for a in self.attempts],
             "outputs": self.outputs,
-            "state": self.state.to_json(),
+            "state": self.state.to_store(),
             "extra": self.extra,
         }
         if self.next_retry_date is not None:
@@ -262,7 +271,7 @@ class Execution:
     def to_store(self) -> JSON:
         """The JSON the store keeps in the execution's data column (TaskRuns are rows)."""
         return {
-            "state": self.state.to_json(),
+            "state": self.state.to_store(),
             "inputs": self.inputs,
             "outputs": self.outputs,
             "labels": self.labels,
