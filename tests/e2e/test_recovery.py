@@ -160,14 +160,20 @@ tasks:
 def test_a_pause_delay_and_retries_survive_a_kill(cli: Cli, tmp_path: Path) -> None:
     flow = tmp_path / "timers.yaml"
     flow.write_text(TIMERS)
+    # Killed while it waits out the pause: as soon as the pause is committed (its log line
+    # is printed once it is), with the 3 s of the delay to spare. (Polling the state with the
+    # CLI, a second or more a call on a loaded machine, killed it after the pause at times:
+    # while an attempt of 'flaky' was in flight, a lost attempt more than counted below, or
+    # once the run had ended, with nothing left to recover.)
     proc = cli.start("run", str(flow))
-    for _ in range(100):
-        listed = cli.json("executions", "list", "--json")
-        if listed["total"] and listed["results"][0]["state"]["current"] == "PAUSED":
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        if "[wait] paused for" in line:
             break
-        time.sleep(0.05)
     proc.send_signal(signal.SIGKILL)
     proc.communicate(timeout=30)
+    (killed,) = cli.json("executions", "list", "--json")["results"]
+    assert killed["state"]["current"] == "PAUSED", "killed after the pause, not during it"
     (recovered,) = cli.json("executions", "recover", "--json")
     assert recovered["state"]["current"] == "SUCCESS"
     runs = {tr["taskId"]: tr for tr in recovered["taskRunList"]}

@@ -215,8 +215,14 @@ class Evaluation:
         if tr is None or tr.current.terminal or attempt < len(tr.attempts):
             return
         worker = payload.get("workerId")
-        if attempt == len(tr.attempts) + 1:  # lost before it reported its start
+        if attempt == len(tr.attempts) + 1:
+            # Lost before it reported its start: it started as far as we know (as
+            # ``_on_started`` would record it), so the TaskRun leaves CREATED or RETRYING
+            # for RUNNING before it fails or retries.
+            if tr.current is not State.RUNNING:
+                tr.state.transition(State.RUNNING, self.now)
             tr.attempts.append(Attempt(StateRecord.start(State.RUNNING, self.now), worker))
+            tr.next_retry_date = None
         last = tr.attempts[-1]
         if not last.state.current.terminal:
             last.state.transition(State.FAILED, self.now)
