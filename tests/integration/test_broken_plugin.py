@@ -94,3 +94,25 @@ async def test_an_engine_error_fails_the_execution_and_the_engine_goes_on(
     assert any("internal error: RuntimeError: engine bug" in m for m in result.messages())
     monkeypatch.setattr(Evaluation, "run", original)
     assert (await run_flow(FINE, registry=REGISTRY)).state is State.SUCCESS
+
+
+async def test_an_event_that_cannot_be_applied_fails_the_execution_and_the_engine_goes_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A bug in the handler of an event raises again while the failed execution is ended:
+    it is ended as stored, its events acknowledged without being applied."""
+    original = Evaluation._on_result
+
+    def on_result(self: Evaluation, payload: dict[str, object]) -> None:
+        if self.view.flow.id == "fine":
+            raise RuntimeError("result bug")
+        original(self, payload)
+
+    monkeypatch.setattr(Evaluation, "_on_result", on_result)
+    result = await run_flow(FINE, registry=REGISTRY)
+    assert result.state is State.FAILED
+    assert result.task_run("hello").current is State.FAILED
+    assert not result.task_runs("again")
+    assert any("internal error: RuntimeError: result bug" in m for m in result.messages())
+    monkeypatch.setattr(Evaluation, "_on_result", original)
+    assert (await run_flow(FINE, registry=REGISTRY)).state is State.SUCCESS

@@ -481,11 +481,21 @@ class Executor:
             self._forget(execution_id)
             return
         ev = Evaluation(view, self.env, utcnow())
+        try:
+            for event in events:
+                ev.apply(event)
+        except Exception as exc:  # noqa: BLE001 - the same bug again: fail it as stored
+            # An event that cannot be applied either (the bug is in its handler): the
+            # execution is failed as stored, its events acknowledged without being applied.
+            log.warning("execution %s: an event cannot be applied: %r", execution_id, exc)
+            self.views.pop(execution_id, None)
+            view = await self.view(execution_id)
+            assert view is not None
+            ev = Evaluation(view, self.env, utcnow())
+            ev.batch.ack_events.extend(e.seq for e in events if e.seq != LOCAL_SEQ)
         if carried is not None:
             ev.batch.logs.extend(carried.logs)
             ev.batch.dequeue.extend(carried.dequeue)
-        for event in events:
-            ev.apply(event)
         ev.fail(f"internal error: {type(error).__name__}: {error}")
         ev.log("DEBUG", "".join(traceback.format_exception(error)))
         batch = ev.finish()
