@@ -273,7 +273,11 @@ def test_pgworkers_measures_every_worker_count_under_both_loads(
     assert [(r["workers"], r["load"]) for r in got] == [(n, name) for n, name, *_ in measured]
     (failed,) = [r for r in got if "error" in r]
     assert failed["error"] == "RuntimeError: boom"
-    assert (failed["load"], failed["in_flight"], failed["slots"]) == ("throughput", 64, 64)
+    assert (failed["load"], failed["in_flight"], failed["slots"]) == (
+        "throughput",
+        pgw.THROUGHPUT.in_flight,
+        pgw.THROUGHPUT.slots,
+    )
     # PostgreSQL not reachable: every worker count and load says so.
     got.clear()
 
