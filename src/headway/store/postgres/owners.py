@@ -13,13 +13,18 @@ from headway.store.postgres.connection import Conn
 # Taken when free or expired, in one order (two executors taking overlapping sets wait for
 # each other instead of deadlocking); a new token when it changes hands (kept when its own
 # owner takes it back after its lease ran out: nobody advanced it meanwhile). Then what the
-# owner holds of them (rows it owned already are not written).
+# owner holds of them. Rows it holds already are neither written nor locked: an inbox read
+# of executions it owns writes nothing (no WAL to flush at its commit).
 TAKE = """
 WITH wanted AS (
     SELECT DISTINCT unnest(%(ids)b::text[]) COLLATE "C" AS execution_id
+), held AS (
+    SELECT o.execution_id, o.token FROM execution_owners AS o JOIN wanted USING (execution_id)
+    WHERE o.owner = %(owner)s AND o.until > %(now)s
 ), taken AS (
     INSERT INTO execution_owners (execution_id, owner, token, until)
     SELECT execution_id, %(owner)s, md5(random()::text), %(until)s FROM wanted
+    WHERE execution_id NOT IN (SELECT execution_id FROM held)
     ORDER BY execution_id
     ON CONFLICT (execution_id) DO UPDATE SET
         token = CASE WHEN execution_owners.owner = excluded.owner
@@ -30,8 +35,7 @@ WITH wanted AS (
 )
 SELECT execution_id, token FROM taken
 UNION ALL
-SELECT o.execution_id, o.token FROM execution_owners AS o JOIN wanted USING (execution_id)
-WHERE o.owner = %(owner)s AND o.until > %(now)s"""
+SELECT execution_id, token FROM held"""
 RENEW = "UPDATE execution_owners SET until = %s WHERE owner = %s RETURNING execution_id"
 RELEASE = "DELETE FROM execution_owners WHERE owner = %s"
 HOLDERS = "SELECT DISTINCT owner FROM execution_owners"
