@@ -19,36 +19,35 @@ TARGET_P99_MS = 50.0  # ready to start
 # Where the time went when last profiled by hand (py-spy on the server and a worker, and
 # PostgreSQL's statement log, as bench/README.md says): not measured by the suite, so dated.
 PROFILE = [
-    "Where the time goes (profiled by hand with py-spy on 2026-11-30, Headway at commit "
-    "4567401, 1 worker process, the throughput load; see [bench/README.md](../bench/README.md) "
-    "for how): each TaskRun costs about 2.7 ms of CPU in all (server 1.25, worker 0.83, "
-    "PostgreSQL 0.61 in the table above), down from about 9 ms at 0fb73b1; 1,000 TaskRuns/s "
-    "on 2 cores needs at most 2 ms. The machine is not saturated either (about 1.4 of its 2 "
-    "cores busy): the one executor is the critical path. It evaluates what one read of its "
-    "inbox brought and commits it while the workers wait for that commit to claim, then "
-    "waits for their results.",
-    "- Since 0fb73b1: the executor commits the evaluations of one read of its inbox together "
-    "(up to 64 executions in one transaction), and a worker the results that finished while "
-    "its previous commit was in flight; each kind of row is written by one statement from "
-    "arrays sent in binary (psycopg's text format escaped each element in Python: 5 ms for "
-    "64 TaskRuns' JSON, 28 us in binary); a worker reads the executions of one claim in one "
-    "query; a quick task's start goes in its result event. With 1 worker under the latency "
-    "load (the only one measured then), PostgreSQL transactions per TaskRun went from 5.7 "
-    "to 1.7 (1.1 under the throughput load), rows written from 10.9 to 8.9.",
-    "- Server: about 30% of its samples are the executor's loop (evaluating flows about 6%, "
-    "turning TaskRuns into rows about 6%, the rest the store's round trips), about 15% the "
-    "HTTP side of the bench's `wait=true` requests (creating the execution, its audit row, "
-    "the waits' reads); about 37% of the samples could not be attributed to a coroutine.",
-    "- Worker: about 40% of its samples read executions: whole executions, every TaskRun's "
-    "state history parsed from JSON (the JSON 14%, the TaskRun objects 17%); committing "
-    "results 7%, claiming 2%, the task itself 5%.",
-    "- More workers now cost little in the database (1.1, 1.2, 1.3 transactions per TaskRun "
-    "with 1, 2, 4, throughput load), but each worker process adds its own CPU on the 2 "
-    "shared cores (0.83 ms per TaskRun with 1, 1.17 with 4).",
-    "- Next steps: workers keep executions between TaskRuns and read only what changed (about "
-    "a third of a worker's CPU); the executor reads its next inbox while a group commits; "
-    "with more cores, several executor processes, which own disjoint executions (not "
-    "measurable on this 2-core machine).",
+    "Where the time goes (measured by hand on 2026-11-30 at commit 4425b4b with 1 worker "
+    "process: the CPU of each process, cProfile on the server and the worker, PostgreSQL's "
+    "statement log, and the executor's loop timed; see [bench/README.md](../bench/README.md) "
+    "for how): each TaskRun costs about 1.4 ms of CPU in all (server 0.62, worker 0.43, "
+    "PostgreSQL 0.37 in the table above, throughput load), down from 2.7 ms at 4567401 and "
+    "about 9 ms at 0fb73b1. The machine is not saturated (about 1.4 of its 2 cores busy at "
+    "964 TaskRuns/s): the rate is the executions in flight / the time of one step's round "
+    "(the executor commits the TaskRun, a worker claims it, reads what changed of its "
+    "execution, runs it and commits its result, the executor reads it from its inbox), about "
+    "130 ms at 128 in flight. With 64 in flight (the throughput load until 4425b4b) it was "
+    "about 80 ms and the rate 810 to 900 TaskRuns/s; with 256, 918 with 2 workers (the "
+    "server's core saturated). More worker processes share the same 2 cores: they add CPU "
+    "(workers 0.43, 0.54, 0.73 ms per TaskRun with 1, 2, 4) and no speed here.",
+    "- Since 4567401: the server and the workers run on uvloop and parse HTTP with httptools "
+    "(server CPU per TaskRun about a quarter less); a `wait=true` request is woken only when "
+    "its execution settles (it was woken at each commit of its execution and of every "
+    "acknowledgement, about 20 times per execution); a worker keeps the executions it read "
+    "and reads only the TaskRuns written since (worker CPU per TaskRun 0.76 to 0.43 ms; the "
+    "reads were 40% of it); the store keeps a state's history without the dates derived from "
+    "it; an inbox read of executions the executor owns writes nothing.",
+    "- The executor's loop (timed by hand, 64 in flight): each turn reads the inbox (about 8 "
+    "ms, 37 events), evaluates (6 ms) and commits them in one transaction (10 ms); it is busy "
+    "about 60% of the time. The waits are the round trips through PostgreSQL and the server's "
+    "event loop, which the API's 128 waiting requests share; PostgreSQL's own statements "
+    "take about 1 ms of each turn, its commits (a WAL flush) about 1 ms each.",
+    "- Next steps: the executor reads its next inbox while a group commits (a shorter step "
+    "round, so the same rate with fewer executions in flight); the API and the executor in "
+    "separate processes, and several executors, which own disjoint executions, on more cores "
+    "(not measurable on this 2-core machine).",
 ]
 
 
