@@ -30,7 +30,11 @@ def _flow() -> str:
             f"    type: io.kestra.plugin.core.flow.Sleep\n"
             f"    duration: PT0.04S\n"
         )
-    return "id: twenty\nnamespace: recovery\ntasks:\n" + "".join(tasks)
+    # A kill -9 while a TaskRun runs loses its attempt; without a retry policy a TaskRun
+    # lost 3 times fails (a task that kills its process must not run for ever), and the
+    # random kills of runs and recoveries can hit the same TaskRun that often.
+    retry = "retry:\n  type: constant\n  interval: PT0.1S\n  maxAttempts: 10\n"
+    return "id: twenty\nnamespace: recovery\n" + retry + "tasks:\n" + "".join(tasks)
 
 
 def _kill_at_random(

@@ -15,9 +15,16 @@ from .conftest import Cli
 ROUNDS = int(os.environ.get("HEADWAY_RECOVERY_ROUNDS", "5"))
 BATCHES = 6
 
+# A kill -9 while a TaskRun runs loses its attempt; without a retry policy a TaskRun lost 3
+# times fails (a task that kills its process must not run for ever), and random kills can
+# hit the same TaskRun that often: the flows retry lost attempts.
 PARENT = f"""\
 id: groups
 namespace: recovery
+retry:
+  type: constant
+  interval: PT0.1S
+  maxAttempts: 10
 tasks:
   - id: wdir
     type: io.kestra.plugin.core.flow.WorkingDirectory
@@ -53,6 +60,10 @@ tasks:
 CHILD = """\
 id: batch
 namespace: recovery
+retry:
+  type: constant
+  interval: PT0.1S
+  maxAttempts: 10
 inputs:
   - id: rows
     type: FILE
