@@ -107,7 +107,8 @@ concurrency:
 tasks:
   - id: nap
     type: io.kestra.plugin.core.flow.Sleep
-    duration: PT0.2S
+    # Long enough that the first still runs when the second starts, on a loaded machine.
+    duration: PT1S
 """
 
 
