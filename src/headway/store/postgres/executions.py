@@ -18,10 +18,10 @@ from headway.store.postgres.connection import Conn
 
 # An execution's row with its TaskRuns, in one statement (one snapshot, one round trip): the
 # TaskRuns as a JSON array of arrays in creation order.
-_TASK_RUNS = """(
-    SELECT COALESCE(json_agg(json_build_array(
-        t.id, t.execution_id, t.task_id, t.parent_task_run_id, t.value, t.iteration, t.data
-    ) ORDER BY t.seq), '[]'::json)
+# A TaskRun as rows.task_run reads it.
+_TASK_RUN = "t.id, t.execution_id, t.task_id, t.parent_task_run_id, t.value, t.iteration, t.data"
+_TASK_RUNS = f"""(
+    SELECT COALESCE(json_agg(json_build_array({_TASK_RUN}) ORDER BY t.seq), '[]'::json)
     FROM task_runs AS t WHERE t.execution_id = executions.id
 )"""
 _EXECUTION_COLUMNS = f"id, tenant, namespace, flow_id, flow_revision, data, {_TASK_RUNS}"
@@ -30,12 +30,9 @@ NON_TERMINAL = [s.value for s in State if not s.terminal]
 GET_EXECUTION = f"SELECT {_EXECUTION_COLUMNS} FROM executions WHERE id = %s"
 # The executions asked for, each with its TaskRuns written after the revision the reader
 # knows (with their revisions) and the count of all its TaskRuns.
-EXECUTION_CHANGES = """
+EXECUTION_CHANGES = f"""
 SELECT e.id, e.tenant, e.namespace, e.flow_id, e.flow_revision, e.data, (
-    SELECT COALESCE(json_agg(json_build_array(
-        t.id, t.execution_id, t.task_id, t.parent_task_run_id, t.value, t.iteration, t.data,
-        t.rev
-    ) ORDER BY t.seq), '[]'::json)
+    SELECT COALESCE(json_agg(json_build_array({_TASK_RUN}, t.rev) ORDER BY t.seq), '[]'::json)
     FROM task_runs AS t WHERE t.execution_id = e.id AND t.rev > k.rev
 ), (SELECT COUNT(*) FROM task_runs AS t WHERE t.execution_id = e.id)
 FROM unnest(%b::text[], %b::bigint[]) AS k(id, rev) JOIN executions AS e ON e.id = k.id"""
