@@ -197,7 +197,8 @@ class StoredViews:
             self._kept.pop(execution_id, None)  # deleted
         for execution_id, change in changes.items():
             kept = self._kept.pop(execution_id, None)
-            runs = dict(kept[1]) if kept is not None and known.get(execution_id) else {}
+            # Taken out of what is kept (put back below, or read whole): no copy needed.
+            runs = kept[1] if kept is not None and known.get(execution_id) else {}
             runs.update((tr.id, tr) for tr in change.execution.task_runs)
             if len(runs) != change.task_run_count:
                 stale.append(execution_id)
